@@ -1,0 +1,230 @@
+"""Assignment specs: what the student implements and how it is graded.
+
+A spec is a declarative file (TOML or YAML, see :mod:`grader.specformats`)
+that an instructor can copy and edit. ``docs/assignments.md`` documents every
+field; the built-in specs live in ``assignments/<name>/spec.toml``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from grader.errors import SpecError, UnknownAssignmentError
+from grader.specformats import FORMATS, read_spec
+from reference import Network
+
+CHECK_IDS = ("init", "forward", "loss", "gradients", "update", "descent")
+SPEC_NAMES = ("spec.toml", "spec.yaml", "spec.yml")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Element-wise closeness: ``|got - expected| <= atol + rtol * |expected|``."""
+
+    rtol: float
+    atol: float
+
+
+DEFAULT_TOLERANCES = MappingProxyType({
+    "forward": Tolerance(rtol=1e-6, atol=1e-9),
+    "loss": Tolerance(rtol=1e-6, atol=1e-9),
+    "gradients": Tolerance(rtol=1e-6, atol=1e-9),
+    "update": Tolerance(rtol=1e-2, atol=0.0),
+})
+
+
+@dataclass(frozen=True)
+class Interface:
+    """The names the student's code must provide (the canonical class binding)."""
+
+    style: str = "class"
+    class_name: str = "SimpleNN"
+    constructor: str = "sizes"  # "sizes": one argument per layer size; "list": one list of sizes
+    learning_rate: str = "lr"
+    parameters: tuple[str, ...] = ()
+    layout: str = "row"
+    forward: str = "forward"
+    loss: str | None = "loss"
+    backward: str = "backward"
+
+
+@dataclass(frozen=True)
+class Training:
+    """The XOR training run of the descent check, from a fixed init."""
+
+    epochs: int
+    lr: float
+    seed: int
+    scale: float | None = None
+    bias_scale: float = 0.0
+    max_loss_ratio: float = 0.1
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The grader's own random inputs: rows per batch, and how many batches."""
+
+    batch: int = 5
+    count: int = 2
+    lr: float = 0.5
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A loaded, validated assignment spec."""
+
+    name: str
+    title: str
+    version: int
+    network: Network
+    interface: Interface
+    points: Mapping[str, float]
+    training: Training
+    tolerances: Mapping[str, Tolerance] = field(default_factory=lambda: DEFAULT_TOLERANCES)
+    probe: Probe = Probe()
+    description: str = ""
+    source: Path | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def one_hot(self) -> bool:
+        """Targets are one-hot rows (softmax cross-entropy)."""
+        return self.network.loss == "softmax_ce"
+
+    @property
+    def folder(self) -> Path | None:
+        return self.source.parent if self.source else None
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(self.points.values()))
+
+
+def builtin_folder() -> Path:
+    """Where the built-in assignments live."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "assignments", here / "assignments"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "assignments"
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in assignments."""
+    root = builtin_folder()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if any((p / n).is_file() for n in SPEC_NAMES))
+
+
+def load_assignment(name_or_path: str | Path) -> Assignment:
+    """A built-in assignment by name, or a spec file by path."""
+    path = Path(name_or_path)
+    if path.suffix.lower() in FORMATS and path.is_file():
+        return parse_assignment(read_spec(path), source=path)
+    if path.is_dir():
+        specs = [path / n for n in SPEC_NAMES if (path / n).is_file()]
+        if specs:
+            return parse_assignment(read_spec(specs[0]), source=specs[0])
+    folder = builtin_folder() / str(name_or_path)
+    for spec in SPEC_NAMES:
+        if (folder / spec).is_file():
+            return parse_assignment(read_spec(folder / spec), source=folder / spec)
+    known = ", ".join(builtin_names()) or "none found"
+    raise UnknownAssignmentError(f"unknown assignment {str(name_or_path)!r} (built in: {known}; "
+                                 "or give the path of a spec file)")
+
+
+def _section(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SpecError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _reject_unknown(section: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = set(section) - allowed
+    if unknown:
+        raise SpecError(f"{where}: unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
+
+
+def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> Assignment:
+    """Validate spec data and build an :class:`Assignment` (SpecError on any problem)."""
+    where = str(source or "spec")
+    meta = _section(data, "assignment", where)
+    net = _section(data, "network", where)
+    iface = _section(data, "interface", where)
+    train = _section(data, "training", where)
+    probe = _section(data, "probe", where)
+    points = _section(data, "points", where)
+    tolerances = _section(data, "tolerances", where)
+    _reject_unknown(net, {"layers", "hidden", "output", "loss", "bias"}, f"{where} [network]")
+    _reject_unknown(iface, {"style", "class", "constructor", "learning_rate", "parameters", "layout",
+                            "forward", "loss", "backward"}, f"{where} [interface]")
+    _reject_unknown(train, {"epochs", "lr", "seed", "scale", "bias_scale", "max_loss_ratio"}, f"{where} [training]")
+    _reject_unknown(probe, {"batch", "count", "lr"}, f"{where} [probe]")
+    _reject_unknown(points, set(CHECK_IDS), f"{where} [points]")
+    _reject_unknown(tolerances, set(DEFAULT_TOLERANCES), f"{where} [tolerances]")
+    try:
+        network = Network(layers=tuple(int(n) for n in net["layers"]), hidden=net.get("hidden", "sigmoid"),
+                          output=net.get("output", "sigmoid"), loss=net.get("loss", "mse"),
+                          bias=bool(net.get("bias", True)))
+        interface = Interface(
+            style=iface.get("style", "class"),
+            class_name=iface.get("class", "SimpleNN"),
+            constructor=iface.get("constructor", "sizes"),
+            learning_rate=iface.get("learning_rate", "lr"),
+            parameters=tuple(iface.get("parameters", network.param_names())),
+            layout=iface.get("layout", "row"),
+            forward=iface.get("forward", "forward"),
+            loss=iface.get("loss", "loss") or None,
+            backward=iface.get("backward", "backward"),
+        )
+        training = Training(epochs=int(train["epochs"]), lr=float(train["lr"]), seed=int(train["seed"]),
+                            scale=None if train.get("scale") is None else float(train["scale"]),
+                            bias_scale=float(train.get("bias_scale", 0.0)),
+                            max_loss_ratio=float(train.get("max_loss_ratio", 0.1)))
+        tol = dict(DEFAULT_TOLERANCES)
+        for key, value in tolerances.items():
+            tol[key] = Tolerance(rtol=float(value.get("rtol", tol[key].rtol)),
+                                 atol=float(value.get("atol", tol[key].atol)))
+        assignment = Assignment(
+            name=str(meta["name"]),
+            title=str(meta.get("title", meta["name"])),
+            version=int(meta.get("version", 1)),
+            description=str(meta.get("description", "")).strip(),
+            network=network,
+            interface=interface,
+            points=MappingProxyType({k: float(points.get(k, 0)) for k in CHECK_IDS if points.get(k, 0)}),
+            training=training,
+            tolerances=MappingProxyType(tol),
+            probe=Probe(batch=int(probe.get("batch", 5)), count=int(probe.get("count", 2)),
+                        lr=float(probe.get("lr", 0.5))),
+            source=source,
+        )
+    except KeyError as exc:
+        raise SpecError(f"{where}: missing required field {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    _validate(assignment, where)
+    return assignment
+
+
+def _validate(a: Assignment, where: str) -> None:
+    if a.interface.style != "class":
+        raise SpecError(f"{where}: interface style {a.interface.style!r} is not supported (use 'class')")
+    if a.interface.constructor not in ("sizes", "list"):
+        raise SpecError(f"{where}: interface constructor must be 'sizes' or 'list'")
+    if a.interface.layout not in ("row", "column"):
+        raise SpecError(f"{where}: interface layout must be 'row' or 'column'")
+    if len(a.interface.parameters) != len(a.network.param_names()):
+        raise SpecError(f"{where}: interface lists {len(a.interface.parameters)} parameters, the network has "
+                        f"{len(a.network.param_names())} ({', '.join(a.network.param_names())})")
+    if not a.points:
+        raise SpecError(f"{where}: [points] gives no check any points")
+    if "loss" in a.points and not a.interface.loss:
+        raise SpecError(f"{where}: the loss check has points but the interface has no loss method")
+    if a.probe.batch < 2 or a.probe.count < 1:
+        raise SpecError(f"{where}: probe batch must be >= 2 and count >= 1")

@@ -1,0 +1,63 @@
+"""The ``init`` check: the constructor's parameters have the right shapes and break symmetry."""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.base import Check, CheckContext
+from grader.compare import as_float_array, describe_type
+from grader.results import CheckResult, Diagnosis
+
+
+def identical_units(W: np.ndarray, b: np.ndarray | None) -> list[tuple[int, int]]:
+    """Pairs of units (columns) of a layer with the same incoming weights and bias."""
+    incoming = W if b is None else np.vstack([W, b.reshape(1, -1)])
+    pairs = []
+    for i in range(incoming.shape[1]):
+        for j in range(i + 1, incoming.shape[1]):
+            if np.array_equal(incoming[:, i], incoming[:, j]):
+                pairs.append((i, j))
+    return pairs
+
+
+class InitCheck(Check):
+    id = "init"
+    title = "Initialisation"
+
+    def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
+        net = ctx.network()
+        params = net.params()
+        shapes = ctx.assignment.network.param_shapes()
+        names = dict(zip(ctx.binding.reference_names, ctx.assignment.interface.parameters))
+        problems = []
+        arrays = {}
+        for name, expected in shapes.items():
+            arr = as_float_array(params[name])
+            if arr is None:
+                problems.append(f"{names[name]} should be an array, got {describe_type(params[name])}")
+            elif arr.shape != expected:
+                problems.append(f"{names[name]} has shape {arr.shape}, expected {expected}")
+            elif not np.all(np.isfinite(arr)):
+                problems.append(f"{names[name]} contains NaN or infinity")
+            else:
+                arrays[name] = arr
+        if problems:
+            return CheckResult.failure(self.id, max_points, "; ".join(problems),
+                                       Diagnosis("bad-init-shape", "; ".join(problems)))
+        symmetric = []
+        layers = len(ctx.assignment.network.layers) - 1
+        for layer in range(1, layers + 1):
+            W = arrays[f"W{layer}"]
+            if not np.any(W):
+                symmetric.append(f"{names[f'W{layer}']} is all zeros")
+            elif layer < layers:
+                pairs = identical_units(W, arrays.get(f"b{layer}"))
+                if pairs:
+                    i, j = pairs[0]
+                    symmetric.append(f"hidden units {i} and {j} of layer {layer} start identical "
+                                     f"({len(pairs)} identical pair(s))")
+        if symmetric:
+            text = "; ".join(symmetric)
+            return CheckResult.failure(self.id, max_points, f"the initial weights do not break symmetry: {text}",
+                                       Diagnosis("symmetric-init", text))
+        return CheckResult.success(self.id, max_points, "parameters have the right shapes, are finite and "
+                                   "break symmetry")

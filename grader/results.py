@@ -1,0 +1,201 @@
+"""Result objects: what a grading run produces, as dataclasses with ``to_dict()``.
+
+Totals are derived (``score``, ``max_score``, ``status``, ``passed``), never
+stored twice. The dictionaries follow the result contract documented in
+``docs/results.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.catalogue import describe
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A named mistake (a tag of the catalogue) with what showed it."""
+
+    tag: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        entry = describe(self.tag)
+        return {
+            "tag": self.tag,
+            "message": self.message,
+            "explanation": entry.explanation,
+            "hint": entry.hint,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        return cls(tag=data["tag"], message=data["message"], evidence=data.get("evidence", {}))
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """Why a submission could not be graded at all.
+
+    ``source`` keeps "your code failed" (``submission``) apart from "the
+    grader failed" (``grader``).
+    """
+
+    kind: str
+    message: str
+    line: int | None = None
+    cell: int | None = None
+    file: str | None = None
+    traceback: str | None = None
+    source: str = "submission"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "line": self.line,
+            "cell": self.cell,
+            "file": self.file,
+            "traceback": self.traceback,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadError:
+        return cls(**{k: data.get(k) for k in ("kind", "message", "line", "cell", "file", "traceback")},
+                   source=data.get("source", "submission"))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: points earned out of ``max_points``."""
+
+    id: str
+    max_points: float
+    points: float
+    message: str
+    diagnoses: tuple[Diagnosis, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.points >= self.max_points
+
+    @classmethod
+    def success(cls, id: str, max_points: float, message: str, **evidence: Any) -> CheckResult:
+        return cls(id=id, max_points=max_points, points=max_points, message=message, evidence=evidence)
+
+    @classmethod
+    def failure(
+        cls, id: str, max_points: float, message: str, *diagnoses: Diagnosis, **evidence: Any
+    ) -> CheckResult:
+        return cls(id=id, max_points=max_points, points=0.0, message=message,
+                   diagnoses=tuple(diagnoses), evidence=evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": self.message,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            id=data["id"],
+            max_points=data["max_points"],
+            points=data["points"],
+            message=data["message"],
+            diagnoses=tuple(Diagnosis.from_dict(d) for d in data.get("diagnoses", [])),
+            evidence=data.get("evidence", {}),
+        )
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything known about one graded submission."""
+
+    student: str
+    submission: str
+    assignment: str
+    checks: tuple[CheckResult, ...]
+    error: LoadError | None = None
+    binding: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    output: str = ""
+    assignment_version: int = 1
+    seed: int = 0
+    duration: float = 0.0
+    grader_version: str = ""
+    graded_at: str = ""
+
+    @property
+    def status(self) -> str:
+        return "error" if self.error is not None else "ok"
+
+    @property
+    def score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.max_points for c in self.checks))
+
+    @property
+    def diagnoses(self) -> list[str]:
+        """The distinct tags found, in the order of the checks."""
+        tags = [self.error.kind] if self.error else []
+        tags += [d.tag for c in self.checks for d in c.diagnoses]
+        return list(dict.fromkeys(tags))
+
+    def check(self, check_id: str) -> CheckResult:
+        """The check with that id (KeyError if absent)."""
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "student": self.student,
+            "submission": self.submission,
+            "assignment": self.assignment,
+            "assignment_version": self.assignment_version,
+            "status": self.status,
+            "error": self.error.to_dict() if self.error else None,
+            "score": self.score,
+            "max_score": self.max_score,
+            "binding": self.binding,
+            "checks": [c.to_dict() for c in self.checks],
+            "diagnoses": self.diagnoses,
+            "warnings": list(self.warnings),
+            "output": self.output,
+            "seed": self.seed,
+            "duration": round(self.duration, 4),
+            "grader_version": self.grader_version,
+            "graded_at": self.graded_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        return cls(
+            student=data["student"],
+            submission=data["submission"],
+            assignment=data["assignment"],
+            checks=tuple(CheckResult.from_dict(c) for c in data["checks"]),
+            error=LoadError.from_dict(data["error"]) if data.get("error") else None,
+            binding=data.get("binding", {}),
+            warnings=tuple(data.get("warnings", ())),
+            output=data.get("output", ""),
+            assignment_version=data.get("assignment_version", 1),
+            seed=data.get("seed", 0),
+            duration=data.get("duration", 0.0),
+            grader_version=data.get("grader_version", ""),
+            graded_at=data.get("graded_at", ""),
+        )

@@ -1,0 +1,246 @@
+"""Running a submission in a worker process of its own, under limits.
+
+:class:`Worker` starts ``python -I grader/worker/runner.py`` in a fresh
+temporary directory holding a copy of the student's files, with a clean
+environment, its own session (so the whole process group can be killed),
+and its stdout/stderr captured up to a cap. Requests have deadlines: a worker
+that misses one is killed and the failure becomes a ``timeout``; a worker that
+dies becomes a ``crash``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.errors import ProtocolError, SubmissionFailure
+from grader.remote import Encoder, Ref, decode
+from grader.worker import wire
+
+RUNNER = Path(__file__).parent / "worker" / "runner.py"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on one worker process (seconds and bytes)."""
+
+    load_timeout: float = 60.0
+    request_timeout: float = 10.0
+    program_timeout: float = 120.0
+    output_cap: int = 64 * 1024
+    memory: int | None = 1024**3
+
+
+class OutputBuffer:
+    """Drains a pipe in a thread, keeping the first ``cap`` bytes."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                room = self.cap - len(self.data)
+                self.data += chunk[:max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        self.thread.join(timeout=2)
+        text = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output not kept]"
+        return text
+
+
+def _clean_env(home: str) -> dict[str, str]:
+    return {
+        "PATH": os.defpath,
+        "HOME": home,
+        "TMPDIR": home,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": home,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
+    }
+
+
+class Worker:
+    """One worker process serving one submission. Use as a context manager."""
+
+    def __init__(self, *, files: list[Path], limits: Limits) -> None:
+        self.limits = limits
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-"))
+        for path in files:
+            target = self.workdir / path.name
+            if path.is_dir():
+                shutil.copytree(path, target, symlinks=False, ignore_dangling_symlinks=True)
+            else:
+                shutil.copy2(path, target)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.output: OutputBuffer | None = None
+        self.next_handle = 1_000_000
+
+    def __enter__(self) -> Worker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        request_r, self.request_w = os.pipe()
+        self.reply_r, reply_w = os.pipe()
+        out_r, out_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(RUNNER), str(request_r), str(reply_w), str(self.limits.memory or 0)],
+            cwd=self.workdir,
+            env=_clean_env(str(self.workdir)),
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=out_w,
+            pass_fds=(request_r, reply_w),
+            start_new_session=True,
+        )
+        for fd in (request_r, reply_w, out_w):
+            os.close(fd)
+        self.output = OutputBuffer(out_r, self.limits.output_cap)
+
+    # -- requests ---------------------------------------------------------
+    def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:
+        """Send one request and wait for its reply; student errors raise SubmissionFailure."""
+        limit = timeout or self.limits.request_timeout
+        try:
+            wire.write_message(self.request_w, header, blobs)
+            reply, reply_blobs = wire.read_message(self.reply_r, time.monotonic() + limit)
+        except wire.WireTimeout:
+            self.kill()
+            raise SubmissionFailure("timeout", f"no answer within {limit:g} s "
+                                    "(an endless loop, or far too much work?)") from None
+        except (wire.WireClosed, BrokenPipeError):
+            raise self._death() from None
+        except wire.WireError as exc:
+            self.kill()
+            raise SubmissionFailure("crash", f"the worker's reply was corrupted ({exc}); "
+                                    "does your code write to file descriptors it did not open?") from None
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            if error.get("type") == "GraderRequest":
+                raise ProtocolError(str(error.get("message", "bad request")))
+            raise SubmissionFailure(
+                "crash" if error.get("type") == "SystemExit" else "exception",
+                str(error.get("message", "your code raised an exception")),
+                line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
+            )
+        return {k: (decode(v, reply_blobs) if isinstance(v, dict) and "t" in v else v) for k, v in reply.items()}
+
+    def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run the submission; returns the problems met while running it (events)."""
+        reply = self.request({"op": "load", **unit}, [], timeout=self.limits.load_timeout)
+        return list(reply.get("events", []))
+
+    def namespace(self) -> list[dict[str, Any]]:
+        """Names the submission defined, with their kinds and signatures."""
+        return list(self.request({"op": "namespace"}, [])["names"])
+
+    def get(self, ref: Ref) -> Any:
+        return self.request({"op": "get", "target": ref.to_wire()}, [])["value"]
+
+    def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
+        encoder = Encoder()
+        tree = encoder.encode(value)
+        self.request({"op": "set", "target": ref.to_wire(), "value": tree, "inplace": inplace}, encoder.blobs)
+
+    def put(self, value: Any) -> Ref:
+        """Store a value in the worker; returns a reference to it."""
+        encoder = Encoder()
+        tree = encoder.encode(value)
+        hid = self.new_handle()
+        self.request({"op": "put", "store": hid, "value": tree}, encoder.blobs)
+        return Ref.handle(hid)
+
+    def call(self, ref: Ref, *args: Any, keep: bool = False, **kwargs: Any) -> Any:
+        """Call a function or method; with ``keep`` the result stays in the worker (a Ref is returned)."""
+        encoder = Encoder()
+        step = call_step(encoder, ref, args, kwargs)
+        if keep:
+            step["store"] = self.new_handle()
+        reply = self.request({"op": "call", **step, "return": not keep}, encoder.blobs)
+        return Ref.handle(step["store"]) if keep else reply["value"]
+
+    def program(self, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int) -> list[Any]:
+        """Run ``steps`` ``repeat`` times in the worker; returns the stacked records of each step."""
+        reply = self.request({"op": "program", "steps": steps, "repeat": repeat}, blobs,
+                             timeout=self.limits.program_timeout)
+        return list(reply["records"])
+
+    def new_handle(self) -> int:
+        self.next_handle += 1
+        return self.next_handle
+
+    def _death(self) -> SubmissionFailure:
+        assert self.process is not None
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            what = "ran out of memory" if name == "SIGKILL" and self.limits.memory else f"was killed by {name}"
+            return SubmissionFailure("crash", f"the process running your code {what}")
+        return SubmissionFailure("crash", f"your code ended the process (exit status {code}): "
+                                 "remove sys.exit/os._exit calls")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+            self.process.wait()
+
+    def captured_output(self) -> str:
+        return self.output.text() if self.output else ""
+
+    def close(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                wire.write_message(self.request_w, {"op": "bye"}, [])
+                self.process.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        for fd in ("request_w", "reply_r"):
+            if hasattr(self, fd):
+                try:
+                    os.close(getattr(self, fd))
+                except OSError:
+                    pass
+                delattr(self, fd)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def call_step(encoder: Encoder, ref: Ref, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The wire form of one call (used by ``call`` and by programs)."""
+    return {
+        "target": ref.to_wire(),
+        "args": [encoder.encode(a) for a in args],
+        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()},
+    }

@@ -1,0 +1,79 @@
+"""Finding submissions: files and student folders, and the file to run in each."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from grader.errors import SubmissionNotFoundError
+
+SUFFIXES = (".ipynb", ".py")
+PREFERRED = ("submission", "solution", "lab", "main")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's work: a file, or a folder with the file to run (``entry``)."""
+
+    student: str
+    path: Path
+    entry: Path | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.entry.suffix.lstrip(".") if self.entry else ""
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.is_dir()
+
+
+def _candidates(folder: Path) -> list[Path]:
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES and not p.name.startswith(".")
+             and not p.name.startswith("test_") and p.name != "__init__.py"]
+    return sorted(files, key=lambda p: (SUFFIXES.index(p.suffix), p.name.lower()))
+
+
+def pick_entry(folder: Path) -> tuple[Path | None, tuple[str, ...]]:
+    """The file to run in a student's folder: notebooks before modules, preferred names, then by name."""
+    files = _candidates(folder)
+    if not files:
+        return None, (f"no .ipynb or .py file in folder {folder.name}",)
+    if len(files) == 1:
+        return files[0], ()
+    kind = [p for p in files if p.suffix == files[0].suffix]
+    preferred = [p for p in kind if any(word in p.stem.lower() for word in PREFERRED)]
+    chosen = (preferred or kind)[0]
+    others = ", ".join(p.name for p in files if p != chosen)
+    return chosen, (f"graded {chosen.name}; also found {others} (rule: notebooks first, then names containing "
+                    f"{'/'.join(PREFERRED)}, then alphabetical)",)
+
+
+def from_path(path: Path) -> Submission:
+    """The submission at ``path``: a .py/.ipynb file, or a student's folder."""
+    if path.is_dir():
+        entry, notes = pick_entry(path)
+        return Submission(student=path.name, path=path, entry=entry, notes=notes)
+    return Submission(student=path.stem, path=path, entry=path)
+
+
+def discover(paths: Iterable[Path]) -> list[Submission]:
+    """All submissions under the given paths (a folder: each file and subfolder directly inside)."""
+    found: list[Submission] = []
+    for path in paths:
+        if not path.exists():
+            raise SubmissionNotFoundError(f"no such file or folder: {path}")
+        if path.is_file():
+            if path.suffix not in SUFFIXES:
+                raise SubmissionNotFoundError(f"{path} is not a .py or .ipynb file")
+            found.append(from_path(path))
+            continue
+        for child in sorted(path.iterdir(), key=lambda p: p.name.lower()):
+            if child.name.startswith((".", "_")):
+                continue
+            if child.is_dir() or child.suffix in SUFFIXES:
+                found.append(from_path(child))
+    if not found:
+        raise SubmissionNotFoundError("no submissions found in " + ", ".join(str(p) for p in paths))
+    return found

@@ -1,0 +1,421 @@
+"""The worker program: loads one submission and serves the grader's requests.
+
+Run as ``python -I runner.py REQUEST_FD REPLY_FD``; the student's stdout and
+stderr are whatever fds 1 and 2 are (the grader captures them). Standard
+library and NumPy only: the ``grader`` package is never imported here.
+
+Requests (header ``op``):
+``load`` runs the submission (``path`` of a .py file, or ``cells`` of a
+notebook already turned into Python); ``namespace`` describes the names it
+defined; ``get``/``set`` read or write a value reached by a reference;
+``call`` calls one; ``put`` stores a value in the handle table; ``program``
+repeats a list of calls and records some of their results; ``free`` drops
+handles; ``bye`` ends the worker.
+
+A reference is ``{"root": {"g": name} | {"h": id}, "path": [["a", attr] |
+["i", key], ...]}``.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import os
+import sys
+import traceback
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402
+
+del sys.path[0]
+
+import numpy as np  # noqa: E402
+
+# Captured before student code runs, so that patching numpy cannot change them.
+_ndarray = np.ndarray
+_generic = np.generic
+_number_kinds = frozenset("biuf")
+_array_blob = wire.array_blob
+_blob_array = wire.blob_array
+MAX_ITEMS = 100_000
+MAX_DEPTH = 8
+
+
+class Student(Exception):
+    """An exception raised by the student's code, with its traceback text."""
+
+    def __init__(self, exc: BaseException, tb: types.TracebackType | None, files: set[str]) -> None:
+        super().__init__(str(exc))
+        self.info = describe_exception(exc, tb, files)
+
+
+def describe_exception(exc: BaseException, tb: types.TracebackType | None, files: set[str]) -> dict:
+    """Type, message, and the student's own frames of an exception."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename in files]
+    line = file = None
+    if isinstance(exc, SyntaxError) and exc.filename in files:
+        file, line = exc.filename, exc.lineno
+    elif frames:
+        file, line = frames[-1].filename, frames[-1].lineno
+    text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(type(exc), exc))
+    message = f"{type(exc).__name__}: {exc.msg}" if isinstance(exc, SyntaxError) else f"{type(exc).__name__}: {exc}"
+    return {
+        "type": type(exc).__name__,
+        "message": message[:2000],
+        "file": file,
+        "line": line,
+        "traceback": text[-8000:],
+    }
+
+
+class Encoder:
+    """Turns worker values into tagged trees plus array blobs."""
+
+    def __init__(self, handles: dict[int, object]) -> None:
+        self.handles = handles
+        self.blobs: list[bytes] = []
+
+    def handle(self, value: object) -> dict:
+        hid = max(self.handles, default=0) + 1
+        self.handles[hid] = value
+        return {"t": "h", "h": hid, "type": type(value).__name__}
+
+    def array(self, value: object) -> dict:
+        blob, shape = _array_blob(value)
+        self.blobs.append(blob)
+        return {"t": "a", "b": len(self.blobs) - 1, "s": shape}
+
+    def encode(self, value: object, depth: int = 0) -> dict:
+        if value is None:
+            return {"t": "none"}
+        if isinstance(value, bool):
+            return {"t": "b", "v": bool(value)}
+        if type(value) in (int, float):
+            return {"t": "n", "v": float(value)}
+        if isinstance(value, str):
+            return {"t": "s", "v": str(value)[:2000]}
+        if isinstance(value, (_ndarray, _generic)) and value.dtype.kind in _number_kinds:
+            return self.array(value)
+        if depth < MAX_DEPTH and type(value) in (list, tuple) and len(value) <= MAX_ITEMS:
+            return {"t": type(value).__name__, "v": [self.encode(v, depth + 1) for v in value]}
+        if depth < MAX_DEPTH and type(value) is dict and len(value) <= MAX_ITEMS:
+            return {"t": "dict", "v": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+                                       for k, v in value.items()]}
+        return self.handle(value)
+
+
+class Server:
+    """The worker's state: the student's namespace and the handle table."""
+
+    def __init__(self, request_fd: int, reply_fd: int) -> None:
+        self.request_fd = request_fd
+        self.reply_fd = reply_fd
+        self.namespace: dict = {}
+        self.handles: dict[int, object] = {}
+        self.files: set[str] = set()
+
+    # -- values ---------------------------------------------------------
+    def decode(self, tree: dict, blobs: list[bytes]) -> object:
+        tag = tree["t"]
+        if tag == "a":
+            return _blob_array(blobs[tree["b"]], tree["s"])
+        if tag == "n":
+            value = tree["v"]
+            return int(value) if tree.get("int") else float(value)
+        if tag in ("s", "b"):
+            return tree["v"]
+        if tag == "none":
+            return None
+        if tag in ("list", "tuple"):
+            items = [self.decode(v, blobs) for v in tree["v"]]
+            return items if tag == "list" else tuple(items)
+        if tag == "dict":
+            return {self.decode(k, blobs): self.decode(v, blobs) for k, v in tree["v"]}
+        if tag == "h":
+            return self.handles[tree["h"]]
+        if tag == "ref":
+            return self.resolve(tree)
+        raise wire.WireError(f"unknown value tag {tag!r}")
+
+    def resolve(self, ref: dict) -> object:
+        root = ref["root"]
+        if "g" in root:
+            name = root["g"]
+            value = self.namespace[name] if name in self.namespace else getattr(builtins, name)
+        else:
+            value = self.handles[root["h"]]
+        for kind, key in ref.get("path", []):
+            value = getattr(value, key) if kind == "a" else value[key]
+        return value
+
+    def assign(self, ref: dict, value: object, inplace: bool) -> None:
+        path = ref.get("path", [])
+        if not path:
+            root = ref["root"]
+            if "g" in root:
+                self.namespace[root["g"]] = value
+            else:
+                self.handles[root["h"]] = value
+            return
+        parent = self.resolve({"root": ref["root"], "path": path[:-1]})
+        kind, key = path[-1]
+        current = getattr(parent, key, None) if kind == "a" else _item(parent, key)
+        if inplace and isinstance(current, _ndarray) and current.shape == np.shape(value):
+            current[...] = value
+        elif kind == "a":
+            setattr(parent, key, value)
+        else:
+            parent[key] = value
+
+    # -- requests -------------------------------------------------------
+    def serve(self) -> None:
+        while True:
+            try:
+                header, blobs = wire.read_message(self.request_fd)
+            except wire.WireClosed:
+                return
+            op = header.get("op")
+            if op == "bye":
+                self.reply({"ok": True})
+                return
+            encoder = Encoder(self.handles)
+            try:
+                body = getattr(self, "op_" + str(op))(header, blobs, encoder)
+                self.reply({"ok": True, **body}, encoder.blobs)
+            except Student as exc:
+                self.reply({"ok": False, "error": exc.info})
+            except SystemExit as exc:
+                info = describe_exception(exc, exc.__traceback__, self.files)
+                info["message"] = f"your code called sys.exit({exc.code!r})"
+                self.reply({"ok": False, "error": info})
+            except Exception as exc:  # a bad request or a value the grader cannot read
+                self.reply({"ok": False, "error": {"type": "GraderRequest", "message": f"{type(exc).__name__}: {exc}",
+                                                   "file": None, "line": None, "traceback": traceback.format_exc()[-4000:]}})
+
+    def reply(self, header: dict, blobs: list[bytes] | None = None) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        wire.write_message(self.reply_fd, header, blobs or [])
+
+    def student(self, func, *args, **kwargs):
+        """Call student code; its exceptions become :class:`Student`."""
+        try:
+            return func(*args, **kwargs)
+        except (Exception, KeyboardInterrupt, SystemExit, RecursionError) as exc:
+            if isinstance(exc, SystemExit):
+                raise
+            raise Student(exc, exc.__traceback__, self.files) from None
+
+    def op_load(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
+        sys.modules["__main__"] = module
+        self.namespace = module.__dict__
+        builtins.get_ipython = lambda: _IPYTHON  # type: ignore[attr-defined]
+        builtins.display = _display  # type: ignore[attr-defined]
+        if header.get("folder"):
+            os.chdir(header["folder"])
+            sys.path.insert(0, os.getcwd())
+        events = []
+        for source, filename, cell in _units(header):
+            self.files.add(filename)
+            module.__dict__.setdefault("__file__", filename)
+            try:
+                code = compile(source, filename, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as exc:
+                events.append({**describe_exception(exc, exc.__traceback__, self.files), "cell": cell,
+                               "kind": "syntax-error"})
+                if cell is None:
+                    break
+                continue
+            _IPYTHON.namespace = module.__dict__
+            _IPYTHON.filename = filename
+            try:
+                exec(code, module.__dict__)
+            except SystemExit as exc:
+                info = describe_exception(exc, exc.__traceback__, self.files)
+                events.append({**info, "cell": cell, "kind": "exit",
+                               "message": f"your code called sys.exit({exc.code!r}) at top level"})
+                break
+            except BaseException as exc:  # noqa: BLE001 - any student failure is reported
+                events.append({**describe_exception(exc, exc.__traceback__, self.files), "cell": cell,
+                               "kind": "exception"})
+                if cell is None:
+                    break
+            _close_figures()
+        return {"events": events}
+
+    def op_namespace(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        return {"names": [_describe(name, value) for name, value in list(self.namespace.items())
+                          if not name.startswith("__") and not isinstance(value, types.ModuleType)]}
+
+    def op_get(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        value = self.student(self.resolve, header["target"])
+        return {"value": encoder.encode(value)}
+
+    def op_set(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        value = self.decode(header["value"], blobs)
+        self.student(self.assign, header["target"], value, bool(header.get("inplace")))
+        return {}
+
+    def op_put(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        self.handles[int(header["store"])] = self.decode(header["value"], blobs)
+        return {}
+
+    def op_free(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        for hid in header.get("handles", []):
+            self.handles.pop(hid, None)
+        return {}
+
+    def call(self, step: dict, blobs: list[bytes]) -> object:
+        func = self.student(self.resolve, step["target"])
+        args = [self.decode(a, blobs) for a in step.get("args", [])]
+        kwargs = {k: self.decode(v, blobs) for k, v in step.get("kwargs", {}).items()}
+        result = self.student(func, *args, **kwargs)
+        if step.get("store") is not None:
+            self.handles[int(step["store"])] = result
+        for hid, index in zip(step.get("unpack") or [], range(10_000)):
+            self.handles[int(hid)] = self.student(lambda r, i: r[i], result, index)
+        return result
+
+    def op_call(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        result = self.call(header, blobs)
+        return {"value": encoder.encode(result) if header.get("return", True) else {"t": "none"}}
+
+    def op_program(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        """Repeat ``steps`` ``repeat`` times; record the results of steps marked ``record``."""
+        records: list[list[object]] = [[] for _ in header["steps"]]
+        for _ in range(int(header["repeat"])):
+            for index, step in enumerate(header["steps"]):
+                result = self.call(step, blobs)
+                if step.get("record"):
+                    value = self.student(_follow, result, step["record"])
+                    records[index].append(self.student(_as_float_array, value))
+        stacked = [encoder.array(np.stack(r)) if r else {"t": "none"} for r in records]
+        return {"records": stacked}
+
+
+def _follow(value: object, path: list) -> object:
+    for kind, key in path:
+        value = getattr(value, key) if kind == "a" else value[key]
+    return value
+
+
+def _as_float_array(value: object) -> np.ndarray:
+    return np.array(value, dtype=np.float64, copy=True, subok=False)
+
+
+def _item(container: object, key: object) -> object:
+    try:
+        return container[key]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _units(header: dict):
+    """(source, filename, cell number) of what to run, in order."""
+    if "cells" in header:
+        for cell in header["cells"]:
+            yield cell["source"], f"<cell {cell['index']}>", cell["index"]
+    else:
+        path = header["path"]
+        with open(path, "rb") as handle:
+            yield handle.read(), header.get("name", os.path.basename(path)), None
+
+
+def _describe(name: str, value: object) -> dict:
+    """What the grader may want to know of a name, without its values."""
+    entry: dict = {"name": name, "type": type(value).__name__}
+    if inspect.isclass(value):
+        entry["kind"] = "class"
+        entry["methods"] = sorted(k for k in dir(value) if (not k.startswith("__") or k == "__init__")
+                                  and callable(getattr(value, k, None)))
+        entry["signature"] = _signature(value)
+    elif callable(value):
+        entry["kind"] = "function"
+        entry["signature"] = _signature(value)
+    elif isinstance(value, _ndarray):
+        entry["kind"] = "array"
+        entry["shape"] = list(value.shape)
+    elif isinstance(value, (list, tuple, dict)):
+        entry["kind"] = type(value).__name__
+        entry["length"] = len(value)
+        if isinstance(value, dict):
+            entry["keys"] = [str(k) for k in list(value)[:50]]
+    else:
+        entry["kind"] = "value"
+    return entry
+
+
+def _signature(value: object) -> str | None:
+    try:
+        return str(inspect.signature(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _close_figures() -> None:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        try:
+            plt.close("all")
+        except Exception:  # noqa: BLE001 - the student may have broken pyplot
+            pass
+
+
+def _display(*objects: object, **kwargs: object) -> None:
+    print(*objects)
+
+
+class _IPythonShim:
+    """Just enough of IPython's shell for converted notebook cells."""
+
+    RUN_BODY = frozenset({"time", "timeit", "capture", "prun", "debug"})
+
+    def __init__(self) -> None:
+        self.namespace: dict = {}
+        self.filename = "<magic>"
+
+    def run_line_magic(self, name: str, line: str, *args: object) -> None:
+        if name in ("time", "timeit", "prun") and line.strip():
+            exec(compile(line, self.filename, "exec"), self.namespace)
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        if name in self.RUN_BODY:
+            exec(compile(cell, self.filename, "exec"), self.namespace)
+
+    def system(self, command: str) -> None:
+        print(f"[grader] shell command not run: !{command}")
+
+    def getoutput(self, command: str) -> list[str]:
+        self.system(command)
+        return []
+
+    def magic(self, line: str) -> None:
+        return None
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
+_IPYTHON = _IPythonShim()
+
+
+def limit_resources(memory: int) -> None:
+    """Cap this process's address space (0: no cap) and forbid core dumps."""
+    import resource
+
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def main(argv: list[str]) -> int:
+    request_fd, reply_fd = int(argv[1]), int(argv[2])
+    limit_resources(int(argv[3]) if len(argv) > 3 else 0)
+    Server(request_fd, reply_fd).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

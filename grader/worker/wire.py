@@ -1,0 +1,106 @@
+"""The message format between the grader and a worker process.
+
+A message is a 4-byte big-endian length, a UTF-8 JSON header of that length,
+then the raw bytes of the arrays it carries (their sizes are listed in the
+header under ``"blobs"``). Arrays travel as little-endian float64 with their
+shape: nothing is ever pickled.
+
+Values are encoded as small tagged JSON trees:
+``{"t": "a", "b": blob index, "s": shape}`` array, ``{"t": "n", "v": 1.5}``
+number, ``{"t": "s", "v": "..."}`` string, ``{"t": "b", "v": true}`` bool,
+``{"t": "none"}``, ``{"t": "list"|"tuple", "v": [...]}``,
+``{"t": "dict", "v": [[key, value], ...]}``, ``{"t": "h", "h": id, "type": name}``
+an object left in the worker (a handle), and, grader to worker only,
+``{"t": "ref", ...}`` a reference to a value in the worker.
+
+Standalone: standard library and NumPy only (it is also loaded by the worker).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+MAX_HEADER = 16 * 1024 * 1024
+MAX_BLOB = 256 * 1024 * 1024
+_LEN = struct.Struct(">I")
+
+
+class WireError(Exception):
+    """A message could not be read or was malformed."""
+
+
+class WireTimeout(WireError):
+    """No complete message arrived before the deadline."""
+
+
+class WireClosed(WireError):
+    """The other side closed its end."""
+
+
+def array_blob(value: Any) -> tuple[bytes, list[int]]:
+    """Raw little-endian float64 bytes and shape of a numeric array."""
+    arr = np.array(value, dtype="<f8", copy=True, subok=False, order="C")
+    return arr.tobytes(), [int(n) for n in arr.shape]
+
+
+def blob_array(blob: bytes, shape: list[int]) -> np.ndarray:
+    """The float64 array stored in ``blob`` (a fresh, writable copy)."""
+    count = int(np.prod(shape)) if shape else 1
+    if len(blob) != 8 * count:
+        raise WireError(f"array of shape {shape} needs {8 * count} bytes, got {len(blob)}")
+    return np.frombuffer(blob, dtype="<f8").reshape(shape).astype(np.float64, copy=True)
+
+
+def pack(header: dict[str, Any], blobs: list[bytes]) -> bytes:
+    """One message as bytes."""
+    header = dict(header, blobs=[len(b) for b in blobs])
+    raw = json.dumps(header, allow_nan=True).encode()
+    return b"".join([_LEN.pack(len(raw)), raw, *blobs])
+
+
+def write_message(fd: int, header: dict[str, Any], blobs: list[bytes]) -> None:
+    """Send one message on a file descriptor."""
+    data = memoryview(pack(header, blobs))
+    while data:
+        sent = os.write(fd, data)
+        data = data[sent:]
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise WireTimeout("no reply in time")
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise WireClosed("the other side closed the channel")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """Receive one message; ``deadline`` is a ``time.monotonic()`` value or None."""
+    (size,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
+    if size > MAX_HEADER:
+        raise WireError(f"message header of {size} bytes is too large")
+    try:
+        header = json.loads(_read_exact(fd, size, deadline))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"message header is not JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise WireError("message header is not an object")
+    sizes = header.get("blobs", [])
+    if not isinstance(sizes, list) or not all(isinstance(n, int) and 0 <= n <= MAX_BLOB for n in sizes):
+        raise WireError("message lists invalid blob sizes")
+    blobs = [_read_exact(fd, n, deadline) for n in sizes]
+    return header, blobs
