@@ -124,7 +124,10 @@ class Worker:
 
     # -- requests ---------------------------------------------------------
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:
-        """Send one request and wait for its reply; student errors raise SubmissionFailure."""
+        """Send one request and wait for its reply (its blobs under ``"blobs"``).
+
+        Failures of the student's code raise :class:`SubmissionFailure`.
+        """
         limit = timeout or self.limits.request_timeout
         try:
             wire.write_message(self.request_w, header, blobs)
@@ -148,7 +151,7 @@ class Worker:
                 str(error.get("message", "your code raised an exception")),
                 line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
             )
-        return {k: (decode(v, reply_blobs) if isinstance(v, dict) and "t" in v else v) for k, v in reply.items()}
+        return {**reply, "blobs": reply_blobs}
 
     def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the submission; returns the problems met while running it (events)."""
@@ -160,7 +163,8 @@ class Worker:
         return list(self.request({"op": "namespace"}, [])["names"])
 
     def get(self, ref: Ref) -> Any:
-        return self.request({"op": "get", "target": ref.to_wire()}, [])["value"]
+        reply = self.request({"op": "get", "target": ref.to_wire()}, [])
+        return decode(reply["value"], reply["blobs"])
 
     def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
         encoder = Encoder()
@@ -182,13 +186,13 @@ class Worker:
         if keep:
             step["store"] = self.new_handle()
         reply = self.request({"op": "call", **step, "return": not keep}, encoder.blobs)
-        return Ref.handle(step["store"]) if keep else reply["value"]
+        return Ref.handle(step["store"]) if keep else decode(reply["value"], reply["blobs"])
 
     def program(self, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int) -> list[Any]:
         """Run ``steps`` ``repeat`` times in the worker; returns the stacked records of each step."""
         reply = self.request({"op": "program", "steps": steps, "repeat": repeat}, blobs,
                              timeout=self.limits.program_timeout)
-        return list(reply["records"])
+        return [decode(tree, reply["blobs"]) for tree in reply["records"]]
 
     def new_handle(self) -> int:
         self.next_handle += 1

@@ -1,7 +1,7 @@
 """Finding submissions: files and student folders, and the file to run in each."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -76,4 +76,12 @@ def discover(paths: Iterable[Path]) -> list[Submission]:
                 found.append(from_path(child))
     if not found:
         raise SubmissionNotFoundError("no submissions found in " + ", ".join(str(p) for p in paths))
-    return found
+    return _unique_students(found)
+
+
+def _unique_students(found: list[Submission]) -> list[Submission]:
+    """Students sharing an id (``lab.py`` and ``lab.ipynb``) are told apart by their file name."""
+    counts: dict[str, int] = {}
+    for s in found:
+        counts[s.student] = counts.get(s.student, 0) + 1
+    return [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in found]

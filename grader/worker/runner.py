@@ -288,7 +288,7 @@ class Server:
         for _ in range(int(header["repeat"])):
             for index, step in enumerate(header["steps"]):
                 result = self.call(step, blobs)
-                if step.get("record"):
+                if step.get("record") is not None:
                     value = self.student(_follow, result, step["record"])
                     records[index].append(self.student(_as_float_array, value))
         stacked = [encoder.array(np.stack(r)) if r else {"t": "none"} for r in records]

@@ -33,7 +33,7 @@ class SimpleNN:
 if __name__ == "__main__":
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
     Y = np.array([[0], [1], [1], [0]])
-    net = SimpleNN(2, 4, 1)
+    net = SimpleNN(2, 4, 1, lr=2.0)
     for i in range(2000):
         out = net.forward(X)
         net.backward(X, Y)

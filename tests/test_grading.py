@@ -1,0 +1,121 @@
+"""Verdicts of the grading core on student-like submissions with known mistakes."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import FILES, ROOT, grade_file
+from grader.assignment import builtin_names
+
+CHECKS = ("init", "forward", "loss", "gradients", "update", "descent")
+
+# file -> (status, error kind or None, checks that must fail, diagnosis tags that must be reported)
+EXPECTED = {
+    "passes_sum_convention.py": ("ok", None, set(), set()),
+    "passes_half_sse.py": ("ok", None, set(), set()),
+    "passes_mean.py": ("ok", None, set(), set()),
+    "passes_reassign.py": ("ok", None, set(), set()),
+    "passes_notebook_magics.ipynb": ("ok", None, set(), set()),
+    "passes_with_top_level_error.py": ("ok", None, set(), set()),
+    "fails_init_zero_weights.py": ("ok", None, {"init"}, {"symmetric-init"}),
+    "fails_forward_returns_preactivation.py": ("ok", None, {"forward"}, {"forward-mismatch"}),
+    "fails_loss_sum.py": ("ok", None, {"loss"}, {"loss-mismatch"}),
+    "fails_gradients_bias_averaged.py": ("ok", None, {"gradients"}, {"gradient-scale-inconsistent"}),
+    "fails_update_fixed_lr.py": ("ok", None, {"update"}, {"ignores-learning-rate"}),
+    "fails_descent_lr_decay.py": ("ok", None, {"descent"}, {"no-descent"}),
+    "fails_backward_missing.py": ("ok", None, {"gradients", "update", "descent"}, {"missing-interface"}),
+    "error_syntax.py": ("error", "syntax-error", set(CHECKS), {"syntax-error"}),
+    "error_syntax.ipynb": ("error", "syntax-error", set(CHECKS), {"syntax-error"}),
+    "error_infinite_loop.py": ("error", "timeout", set(CHECKS), {"timeout"}),
+    "error_os_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
+    "error_sys_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
+    "error_no_class.py": ("error", "missing-interface", set(CHECKS), {"missing-interface"}),
+}
+
+
+def test_every_fixture_has_an_expectation(two_layer_fixtures):
+    assert set(two_layer_fixtures) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_verdict(two_layer_fixtures, name):
+    status, kind, failing, tags = EXPECTED[name]
+    result = two_layer_fixtures[name]
+    assert result.status == status
+    assert (result.error.kind if result.error else None) == kind
+    failed = {c.id for c in result.checks if not c.passed}
+    assert failed == failing, [c.message for c in result.checks if not c.passed]
+    assert set(result.diagnoses) == tags
+    assert [c.id for c in result.checks] == list(CHECKS)
+    if status == "error":
+        assert result.score == 0 and all(c.points == 0 for c in result.checks)
+    assert result.score == sum(c.points for c in result.checks)
+
+
+def test_syntax_error_reports_line(two_layer_fixtures):
+    result = two_layer_fixtures["error_syntax.py"]
+    expected_line = int(next(line.split(":")[1] for line in (FILES / "two_layer" / "error_syntax.py").read_text()
+                             .splitlines() if line.startswith("# expected line:")))
+    assert result.error.line == expected_line
+    assert result.error.file == "error_syntax.py"
+
+
+def test_notebook_syntax_error_reports_cell_and_line(two_layer_fixtures):
+    error = two_layer_fixtures["error_syntax.ipynb"].error
+    assert error.cell == 3 and error.line is not None
+
+
+def test_top_level_exception_is_a_note_not_a_zero(two_layer_fixtures):
+    result = two_layer_fixtures["passes_with_top_level_error.py"]
+    assert result.score == result.max_score
+    assert any("NameError" in w for w in result.warnings)
+
+
+def test_missing_method_names_what_was_found(two_layer_fixtures):
+    result = two_layer_fixtures["fails_backward_missing.py"]
+    message = result.check("gradients").message
+    assert "backward" in message and "forward" in message
+
+
+def test_missing_class_lists_namespace(two_layer_fixtures):
+    error = two_layer_fixtures["error_no_class.py"].error
+    assert "SimpleNN" in error.message and "found:" in error.message
+
+
+def test_gradient_factor_is_reported(two_layer_fixtures):
+    sse = two_layer_fixtures["passes_sum_convention.py"].check("gradients")
+    mean = two_layer_fixtures["passes_mean.py"].check("gradients")
+    # Sum of squared errors over 5 rows x 1 output: 5 x the gradient of the mean.
+    assert sse.evidence["factor"] == pytest.approx(5.0, rel=1e-9)
+    assert mean.evidence["factor"] == pytest.approx(1.0, rel=1e-9)
+    assert "5 x" in sse.message
+
+
+def test_captured_output_is_kept(two_layer_fixtures):
+    result = two_layer_fixtures["passes_mean.py"]
+    assert result.output.strip(), "the fixture prints while training"
+
+
+def test_descent_reports_both_curves(two_layer_fixtures):
+    evidence = two_layer_fixtures["passes_mean.py"].check("descent").evidence
+    assert evidence["student_curve"]["loss"][-1] < evidence["student_curve"]["loss"][0]
+    assert len(evidence["reference_curve"]["loss"]) > 10
+    assert len(evidence["predictions"]) == 4
+
+
+@pytest.mark.parametrize("assignment", builtin_names())
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_builtin_solution_full_marks(assignment, suffix):
+    result = grade_file(ROOT / "assignments" / assignment / f"solution{suffix}", assignment)
+    assert result.status == "ok", result.error
+    assert result.score == result.max_score, [c.message for c in result.checks if not c.passed]
+    assert result.diagnoses == []
+
+
+@pytest.mark.parametrize("assignment", builtin_names())
+def test_starter_runs_but_earns_nothing_it_did_not_do(assignment):
+    result = grade_file(ROOT / "assignments" / assignment / "starter.ipynb", assignment)
+    assert result.status == "ok"
+    # The stubs raise NotImplementedError: forward, loss, gradients, update and descent fail.
+    for check in ("forward", "loss", "gradients", "update", "descent"):
+        assert not result.check(check).passed
+        assert "exception" in {d.tag for d in result.check(check).diagnoses}
