@@ -96,6 +96,7 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
+        self.request_w = self.reply_r = -1
 
     def __enter__(self) -> Worker:
         self.start()
@@ -231,13 +232,10 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
-        for fd in ("request_w", "reply_r"):
-            if hasattr(self, fd):
-                try:
-                    os.close(getattr(self, fd))
-                except OSError:
-                    pass
-                delattr(self, fd)
+        for fd in (self.request_w, self.reply_r):
+            if fd >= 0:
+                os.close(fd)
+        self.request_w = self.reply_r = -1
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
