@@ -87,8 +87,8 @@ class Session:
 
     def close(self) -> None:
         if self.worker is not None:
-            self.output.append(self.worker.captured_output())
             self.worker.close()
+            self.output.append(self.worker.captured_output())
             self.worker = None
 
     def restart(self) -> None:
