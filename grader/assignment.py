@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from grader.errors import SpecError, UnknownAssignmentError
-from grader.specformats import FORMATS, read_spec
+from grader.specformats import read_spec
 from reference import Network
 
 CHECK_IDS = ("init", "forward", "loss", "gradients", "update", "descent")
@@ -122,7 +122,7 @@ def builtin_names() -> list[str]:
 def load_assignment(name_or_path: str | Path) -> Assignment:
     """A built-in assignment by name, or a spec file by path."""
     path = Path(name_or_path)
-    if path.suffix.lower() in FORMATS and path.is_file():
+    if path.is_file():
         return parse_assignment(read_spec(path), source=path)
     if path.is_dir():
         specs = [path / n for n in SPEC_NAMES if (path / n).is_file()]
@@ -160,6 +160,8 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
     probe = _section(data, "probe", where)
     points = _section(data, "points", where)
     tolerances = _section(data, "tolerances", where)
+    _reject_unknown(data, {"assignment", "network", "interface", "training", "probe", "points", "tolerances"}, where)
+    _reject_unknown(meta, {"name", "title", "version", "description"}, f"{where} [assignment]")
     _reject_unknown(net, {"layers", "hidden", "output", "loss", "bias"}, f"{where} [network]")
     _reject_unknown(iface, {"style", "class", "constructor", "learning_rate", "parameters", "layout",
                             "forward", "loss", "backward"}, f"{where} [interface]")
@@ -188,6 +190,9 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
                             max_loss_ratio=float(train.get("max_loss_ratio", 0.1)))
         tol = dict(DEFAULT_TOLERANCES)
         for key, value in tolerances.items():
+            if not isinstance(value, dict):
+                raise SpecError(f"{where}: [tolerances] {key} must be a table like {{ rtol = 1e-6, atol = 1e-9 }}")
+            _reject_unknown(value, {"rtol", "atol"}, f"{where} [tolerances] {key}")
             tol[key] = Tolerance(rtol=float(value.get("rtol", tol[key].rtol)),
                                  atol=float(value.get("atol", tol[key].atol)))
         assignment = Assignment(
@@ -226,5 +231,9 @@ def _validate(a: Assignment, where: str) -> None:
         raise SpecError(f"{where}: [points] gives no check any points")
     if "loss" in a.points and not a.interface.loss:
         raise SpecError(f"{where}: the loss check has points but the interface has no loss method")
+    if a.training.epochs < 1 or a.training.lr <= 0:
+        raise SpecError(f"{where}: [training] epochs and lr must be positive")
+    if any(p < 0 for p in a.points.values()):
+        raise SpecError(f"{where}: [points] must not be negative")
     if a.probe.batch < 2 or a.probe.count < 1:
         raise SpecError(f"{where}: probe batch must be >= 2 and count >= 1")

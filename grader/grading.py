@@ -45,10 +45,18 @@ class Session:
         self.events: list[dict[str, Any]] = []
         self.output: list[str] = []
         self.facts: dict[str, float] = {}
+        self.isolation: dict[str, str] = {}
+        self.output_dropped = 0
 
     def load_unit(self) -> dict[str, Any]:
         entry = self.submission.entry
         assert entry is not None
+        if entry.suffix == ".py":
+            head = entry.read_bytes()[:1 << 20]
+            if not head.strip():
+                raise SubmissionFailure("invalid-file", f"{entry.name} is empty")
+            if b"\x00" in head:
+                raise SubmissionFailure("invalid-file", f"{entry.name} is a binary file, not Python source")
         unit: dict[str, Any] = {"folder": self.submission.path.name} if self.submission.is_folder else {}
         if entry.suffix == ".ipynb":
             return {**unit, "cells": [{"index": c["index"], "source": c["source"]} for c in code_cells(entry)]}
@@ -69,7 +77,8 @@ class Session:
         except SubmissionFailure as missing:
             blocking = [e for e in self.events if e.get("kind") in ("syntax-error", "exception")]
             if blocking:
-                raise self.failure_from(blocking[0], kind=blocking[0]["kind"]) from None
+                kind = "memory" if blocking[0].get("type") == "MemoryError" else blocking[0]["kind"]
+                raise self.failure_from(blocking[0], kind=kind) from None
             raise missing
 
     def failure_from(self, event: dict[str, Any], *, kind: str) -> SubmissionFailure:
@@ -89,6 +98,8 @@ class Session:
         if self.worker is not None:
             self.worker.close()
             self.output.append(self.worker.captured_output())
+            self.output_dropped += self.worker.output.dropped if self.worker.output else 0
+            self.isolation = self.worker.isolation or self.isolation
             self.worker = None
 
     def restart(self) -> None:
@@ -114,6 +125,11 @@ def _all_failed(assignment: Assignment, kind: str) -> tuple[CheckResult, ...]:
 
 def _warnings(session: Session, error: LoadError | None) -> list[str]:
     notes = list(session.submission.notes)
+    if session.isolation.get("network", "isolated") != "isolated":
+        notes.append(f"sandbox: network {session.isolation['network']}")
+    if session.output_dropped:
+        notes.append(f"output-limit: your code printed {session.output_dropped} bytes more than the "
+                     f"{session.limits.output_cap // 1024} KiB kept")
     for event in session.events:
         if error is not None and event.get("message") == error.message:
             continue
@@ -185,7 +201,7 @@ def run_check(check_id: str, points: float, session: Session, reference: Referen
     try:
         return CHECKS[check_id].run(ctx, points)
     except SubmissionFailure as exc:
-        if exc.kind in ("crash", "timeout", "memory"):
+        if exc.kind in ("crash", "timeout", "memory", "output-limit"):
             session.close()
         return _check_failure(check_id, points, exc, session)
 

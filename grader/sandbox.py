@@ -9,6 +9,7 @@ dies becomes a ``crash``.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.remote import Encoder, Ref, decode
@@ -28,24 +29,61 @@ from grader.worker import wire
 RUNNER = Path(__file__).parent / "worker" / "runner.py"
 
 
+BLOCKED_PACKAGES = ("grader", "reference")
+_HIDDEN_PREFIXES = ("grader", "reference", "backprop_grader", "__editable__", "_sandboxing")
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Limits on one worker process (seconds and bytes)."""
+    """Limits on one worker process (seconds, bytes, counts)."""
 
     load_timeout: float = 60.0
     request_timeout: float = 10.0
     program_timeout: float = 120.0
+    cpu_time: int = 600
     output_cap: int = 64 * 1024
+    output_kill: int = 16 * 1024 * 1024
     memory: int | None = 1024**3
+    file_size: int = 64 * 1024 * 1024
+    processes: int = 64
+    network: bool = True
+
+
+def site_view(dest: Path) -> Path:
+    """A folder of links to the grader's installed packages, less the grader and the reference.
+
+    The worker runs with ``-S`` and this folder as its only site directory, so
+    the student's code can import NumPy and matplotlib but not ``grader`` or
+    ``reference`` (``.pth`` files, which editable installs use, are not run).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    for folder in (Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            name = entry.name
+            if name in seen or name.lower().startswith(_HIDDEN_PREFIXES) or name.endswith(".pth"):
+                continue
+            seen.add(name)
+            (dest / name).symlink_to(entry)
+    return dest
 
 
 class OutputBuffer:
-    """Drains a pipe in a thread, keeping the first ``cap`` bytes."""
+    """Drains a pipe in a thread, keeping the first ``cap`` bytes.
 
-    def __init__(self, fd: int, cap: int) -> None:
+    Past ``kill_after`` bytes in all, ``on_flood`` is called once (the worker
+    is killed: an output flood is a limit of its own, ``output-limit``).
+    """
+
+    def __init__(self, fd: int, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
         self.cap = cap
+        self.kill_after = kill_after
+        self.on_flood = on_flood
         self.data = bytearray()
         self.dropped = 0
+        self.flooded = False
         self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
         self.thread.start()
 
@@ -55,6 +93,9 @@ class OutputBuffer:
                 room = self.cap - len(self.data)
                 self.data += chunk[:max(room, 0)]
                 self.dropped += max(len(chunk) - max(room, 0), 0)
+                if not self.flooded and len(self.data) + self.dropped > self.kill_after:
+                    self.flooded = True
+                    self.on_flood()
 
     def text(self) -> str:
         self.thread.join(timeout=2)
@@ -86,7 +127,9 @@ class Worker:
 
     def __init__(self, *, files: list[Path], limits: Limits) -> None:
         self.limits = limits
-        self.workdir = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.root = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.workdir = self.root / "work"
+        self.workdir.mkdir()
         for path in files:
             target = self.workdir / path.name
             if path.is_dir():
@@ -97,6 +140,8 @@ class Worker:
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
         self.request_w = self.reply_r = -1
+        self.sequence = 0
+        self.isolation: dict[str, str] = {}
 
     def __enter__(self) -> Worker:
         self.start()
@@ -109,8 +154,17 @@ class Worker:
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         out_r, out_w = os.pipe()
+        config = {
+            "path": [str(site_view(self.root / "site"))],
+            "memory": self.limits.memory,
+            "cpu": self.limits.cpu_time,
+            "file_size": self.limits.file_size,
+            "processes": self.limits.processes,
+            "network": self.limits.network,
+            "blocked": list(BLOCKED_PACKAGES),
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(RUNNER), str(request_r), str(reply_w), str(self.limits.memory or 0)],
+            [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w), json.dumps(config)],
             cwd=self.workdir,
             env=_clean_env(str(self.workdir)),
             stdin=subprocess.DEVNULL,
@@ -121,7 +175,8 @@ class Worker:
         )
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
-        self.output = OutputBuffer(out_r, self.limits.output_cap)
+        self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
+                                   on_flood=self.kill_group)
 
     # -- requests ---------------------------------------------------------
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:
@@ -130,9 +185,12 @@ class Worker:
         Failures of the student's code raise :class:`SubmissionFailure`.
         """
         limit = timeout or self.limits.request_timeout
+        self.sequence += 1
         try:
-            wire.write_message(self.request_w, header, blobs)
+            wire.write_message(self.request_w, {**header, "id": self.sequence}, blobs)
             reply, reply_blobs = wire.read_message(self.reply_r, time.monotonic() + limit)
+            if reply.get("id") != self.sequence or not isinstance(reply.get("ok"), bool):
+                raise wire.WireError("a reply did not answer the request sent")
         except wire.WireTimeout:
             self.kill()
             raise SubmissionFailure("timeout", f"no answer within {limit:g} s "
@@ -147,8 +205,9 @@ class Worker:
             error = reply.get("error") or {}
             if error.get("type") == "GraderRequest":
                 raise ProtocolError(str(error.get("message", "bad request")))
+            kinds = {"SystemExit": "crash", "MemoryError": "memory"}
             raise SubmissionFailure(
-                "crash" if error.get("type") == "SystemExit" else "exception",
+                kinds.get(str(error.get("type")), "exception"),
                 str(error.get("message", "your code raised an exception")),
                 line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
             )
@@ -157,6 +216,7 @@ class Worker:
     def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the submission; returns the problems met while running it (events)."""
         reply = self.request({"op": "load", **unit}, [], timeout=self.limits.load_timeout)
+        self.isolation = dict(reply.get("isolation", {}))
         return list(reply.get("events", []))
 
     def namespace(self) -> list[dict[str, Any]]:
@@ -165,7 +225,7 @@ class Worker:
 
     def get(self, ref: Ref) -> Any:
         reply = self.request({"op": "get", "target": ref.to_wire()}, [])
-        return decode(reply["value"], reply["blobs"])
+        return self._decoded(reply, "value")
 
     def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
         encoder = Encoder()
@@ -187,13 +247,26 @@ class Worker:
         if keep:
             step["store"] = self.new_handle()
         reply = self.request({"op": "call", **step, "return": not keep}, encoder.blobs)
-        return Ref.handle(step["store"]) if keep else decode(reply["value"], reply["blobs"])
+        return Ref.handle(step["store"]) if keep else self._decoded(reply, "value")
 
-    def program(self, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int) -> list[Any]:
+    def program(self, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int,
+                timeout: float | None = None) -> list[Any]:
         """Run ``steps`` ``repeat`` times in the worker; returns the stacked records of each step."""
         reply = self.request({"op": "program", "steps": steps, "repeat": repeat}, blobs,
-                             timeout=self.limits.program_timeout)
-        return [decode(tree, reply["blobs"]) for tree in reply["records"]]
+                             timeout=timeout or self.limits.program_timeout)
+        records = self._decoded(reply, "records", many=True)
+        return list(records)
+
+    def _decoded(self, reply: dict[str, Any], key: str, *, many: bool = False) -> Any:
+        """A value of a reply; a malformed one means the worker's channel was tampered with."""
+        try:
+            if many:
+                return [decode(tree, reply["blobs"]) for tree in reply[key]]
+            return decode(reply[key], reply["blobs"])
+        except (KeyError, TypeError, ProtocolError) as exc:
+            self.kill()
+            raise SubmissionFailure("crash", f"the worker's reply was unreadable ({exc}); does your code "
+                                    "write to file descriptors it did not open?") from None
 
     def new_handle(self) -> int:
         self.next_handle += 1
@@ -206,19 +279,29 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.kill()
             code = self.process.returncode
+        if self.output is not None and self.output.flooded:
+            return SubmissionFailure("output-limit", f"your code printed more than {self.limits.output_kill // 2**20} MiB; "
+                                     "it was stopped")
+        if code == -signal.SIGXCPU:
+            return SubmissionFailure("timeout", f"your code used more than {self.limits.cpu_time} s of CPU time")
         if code is not None and code < 0:
             name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-            what = "ran out of memory" if name == "SIGKILL" and self.limits.memory else f"was killed by {name}"
-            return SubmissionFailure("crash", f"the process running your code {what}")
+            return SubmissionFailure("crash", f"the process running your code was killed by {name}")
         return SubmissionFailure("crash", f"your code ended the process (exit status {code}): "
                                  "remove sys.exit/os._exit calls")
 
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
+    def kill_group(self) -> None:
+        """SIGKILL the worker's whole process group (safe from any thread)."""
+        if self.process is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                self.process.kill()
+                pass
+
+    def kill(self) -> None:
+        """Kill the worker and every process it started in its group."""
+        if self.process:
+            self.kill_group()
             self.process.wait()
 
     def captured_output(self) -> str:
@@ -236,7 +319,7 @@ class Worker:
             if fd >= 0:
                 os.close(fd)
         self.request_w = self.reply_r = -1
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def call_step(encoder: Encoder, ref: Ref, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

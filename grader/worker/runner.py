@@ -18,13 +18,16 @@ A reference is ``{"root": {"g": name} | {"h": id}, "path": [["a", attr] |
 from __future__ import annotations
 
 import builtins
-import inspect
+import json
 import os
 import sys
 import traceback
 import types
 
+if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader names the import path
+    sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shell  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
@@ -39,6 +42,9 @@ _array_blob = wire.array_blob
 _blob_array = wire.blob_array
 MAX_ITEMS = 100_000
 MAX_DEPTH = 8
+
+
+_IPYTHON = shell.IPythonShim()
 
 
 class Student(Exception):
@@ -76,7 +82,8 @@ class Encoder:
         self.blobs: list[bytes] = []
 
     def handle(self, value: object) -> dict:
-        hid = max(self.handles, default=0) + 1
+        # The worker numbers its own handles downwards from -1; the grader's are positive.
+        hid = min(min(self.handles, default=0), 0) - 1
         self.handles[hid] = value
         return {"t": "h", "h": hid, "type": type(value).__name__}
 
@@ -113,6 +120,8 @@ class Server:
         self.namespace: dict = {}
         self.handles: dict[int, object] = {}
         self.files: set[str] = set()
+        self.isolation: dict = {}
+        self.request_id: object = None
 
     # -- values ---------------------------------------------------------
     def decode(self, tree: dict, blobs: list[bytes]) -> object:
@@ -175,6 +184,7 @@ class Server:
             except wire.WireClosed:
                 return
             op = header.get("op")
+            self.request_id = header.get("id")
             if op == "bye":
                 self.reply({"ok": True})
                 return
@@ -193,9 +203,12 @@ class Server:
                                                    "file": None, "line": None, "traceback": traceback.format_exc()[-4000:]}})
 
     def reply(self, header: dict, blobs: list[bytes] | None = None) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        wire.write_message(self.reply_fd, header, blobs or [])
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - the student may have replaced or closed the stream
+                pass
+        wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
 
     def student(self, func, *args, **kwargs):
         """Call student code; its exceptions become :class:`Student`."""
@@ -212,7 +225,7 @@ class Server:
         sys.modules["__main__"] = module
         self.namespace = module.__dict__
         builtins.get_ipython = lambda: _IPYTHON  # type: ignore[attr-defined]
-        builtins.display = _display  # type: ignore[attr-defined]
+        builtins.display = shell.display  # type: ignore[attr-defined]
         if header.get("folder"):
             os.chdir(header["folder"])
             sys.path.insert(0, os.getcwd())
@@ -242,11 +255,11 @@ class Server:
                                "kind": "exception"})
                 if cell is None:
                     break
-            _close_figures()
-        return {"events": events}
+            shell.close_figures()
+        return {"events": events, "isolation": self.isolation}
 
     def op_namespace(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
-        return {"names": [_describe(name, value) for name, value in list(self.namespace.items())
+        return {"names": [shell.describe(name, value) for name, value in list(self.namespace.items())
                           if not name.startswith("__") and not isinstance(value, types.ModuleType)]}
 
     def op_get(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
@@ -323,97 +336,48 @@ def _units(header: dict):
             yield handle.read(), header.get("name", os.path.basename(path)), None
 
 
-def _describe(name: str, value: object) -> dict:
-    """What the grader may want to know of a name, without its values."""
-    entry: dict = {"name": name, "type": type(value).__name__}
-    if inspect.isclass(value):
-        entry["kind"] = "class"
-        entry["methods"] = sorted(k for k in dir(value) if (not k.startswith("__") or k == "__init__")
-                                  and callable(getattr(value, k, None)))
-        entry["signature"] = _signature(value)
-    elif callable(value):
-        entry["kind"] = "function"
-        entry["signature"] = _signature(value)
-    elif isinstance(value, _ndarray):
-        entry["kind"] = "array"
-        entry["shape"] = list(value.shape)
-    elif isinstance(value, (list, tuple, dict)):
-        entry["kind"] = type(value).__name__
-        entry["length"] = len(value)
-        if isinstance(value, dict):
-            entry["keys"] = [str(k) for k in list(value)[:50]]
-    else:
-        entry["kind"] = "value"
-    return entry
+def isolate(config: dict) -> dict:
+    """Apply the sandbox settings to this process before any student code runs.
 
-
-def _signature(value: object) -> str | None:
-    try:
-        return str(inspect.signature(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _close_figures() -> None:
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        try:
-            plt.close("all")
-        except Exception:  # noqa: BLE001 - the student may have broken pyplot
-            pass
-
-
-def _display(*objects: object, **kwargs: object) -> None:
-    print(*objects)
-
-
-class _IPythonShim:
-    """Just enough of IPython's shell for converted notebook cells."""
-
-    RUN_BODY = frozenset({"time", "timeit", "capture", "prun", "debug"})
-
-    def __init__(self) -> None:
-        self.namespace: dict = {}
-        self.filename = "<magic>"
-
-    def run_line_magic(self, name: str, line: str, *args: object) -> None:
-        if name in ("time", "timeit", "prun") and line.strip():
-            exec(compile(line, self.filename, "exec"), self.namespace)
-
-    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
-        if name in self.RUN_BODY:
-            exec(compile(cell, self.filename, "exec"), self.namespace)
-
-    def system(self, command: str) -> None:
-        print(f"[grader] shell command not run: !{command}")
-
-    def getoutput(self, command: str) -> list[str]:
-        self.system(command)
-        return []
-
-    def magic(self, line: str) -> None:
-        return None
-
-    def __getattr__(self, name: str):
-        return lambda *args, **kwargs: None
-
-
-_IPYTHON = _IPythonShim()
-
-
-def limit_resources(memory: int) -> None:
-    """Cap this process's address space (0: no cap) and forbid core dumps."""
+    Returns what could be done, for the result's notes: a network namespace
+    needs privileges the platform may not grant.
+    """
     import resource
+    import signal
 
-    if memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    done = {}
+    if config.get("network"):
+        done["network"] = _unshare_network()
+    limits = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file_size": resource.RLIMIT_FSIZE}
+    for key, which in limits.items():
+        if config.get(key):
+            resource.setrlimit(which, (int(config[key]), int(config[key])))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if config.get("processes") and os.geteuid() != 0:
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(config["processes"]), int(config["processes"])))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError instead of killing
+    for name in config.get("blocked", []):
+        sys.modules[name] = None  # type: ignore[assignment]
+    builtins.exit = builtins.quit = sys.exit  # type: ignore[attr-defined]  # as the site module would
+    return done
+
+
+def _unshare_network() -> str:
+    """Move into a new, empty network namespace (no interfaces but a down loopback)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET
+        return "isolated"
+    return f"not isolated ({os.strerror(ctypes.get_errno())})"
 
 
 def main(argv: list[str]) -> int:
     request_fd, reply_fd = int(argv[1]), int(argv[2])
-    limit_resources(int(argv[3]) if len(argv) > 3 else 0)
-    Server(request_fd, reply_fd).serve()
+    config = json.loads(argv[3]) if len(argv) > 3 else {}
+    server = Server(request_fd, reply_fd)
+    server.isolation = isolate(config)
+    server.serve()
     return 0
 
 

@@ -95,12 +95,12 @@ def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any]
         raise WireError(f"message header of {size} bytes is too large")
     try:
         header = json.loads(_read_exact(fd, size, deadline))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WireError(f"message header is not JSON: {exc}") from None
     if not isinstance(header, dict):
         raise WireError("message header is not an object")
     sizes = header.get("blobs", [])
-    if not isinstance(sizes, list) or not all(isinstance(n, int) and 0 <= n <= MAX_BLOB for n in sizes):
+    if not isinstance(sizes, list) or not all(type(n) is int and 0 <= n <= MAX_BLOB for n in sizes):
         raise WireError("message lists invalid blob sizes")
     blobs = [_read_exact(fd, n, deadline) for n in sizes]
     return header, blobs
