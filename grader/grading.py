@@ -19,6 +19,7 @@ from grader.assignment import Assignment
 from grader.binding import ClassBinding
 from grader.checks import CHECKS, CheckContext, Reference
 from grader.errors import GraderError, SubmissionFailure
+from grader.gradebook import Gradebook, content_digest
 from grader.notebook import code_cells
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 from grader.sandbox import Limits, Worker
@@ -214,18 +215,39 @@ def grade_paths(
     limits: Limits = Limits(),
     seed: int = 0,
     on_result: Callable[[SubmissionResult], None] | None = None,
+    gradebook: Gradebook | None = None,
+    force: bool = False,
 ) -> list[SubmissionResult]:
-    """Grade every submission found under ``paths``, ``workers`` at a time; results in discovery order."""
+    """Grade every submission found under ``paths``, ``workers`` at a time; results in discovery order.
+
+    With a ``gradebook``, results already stored for the same content are reused (unless ``force``)
+    and each new result is stored as soon as it is done.
+    """
     submissions = discover(paths)
     reference = Reference(assignment, seed)
     reference.probes, reference.training  # computed once, before the threads share them  # noqa: B018
     results: dict[int, SubmissionResult] = {}
+    digests = [content_digest(s) for s in submissions] if gradebook else []
+    todo = []
+    for index, submission in enumerate(submissions):
+        stored = None if force or not gradebook else gradebook.get(
+            submission=submission, assignment=assignment.name, version=assignment.version,
+            digest=digests[index], seed=seed)
+        if stored is None:
+            todo.append(index)
+        else:
+            results[index] = stored
+            if on_result:
+                on_result(stored)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_submission, submission=s, assignment=assignment, reference=reference,
-                               limits=limits, seed=seed): i for i, s in enumerate(submissions)}
+        futures = {pool.submit(grade_submission, submission=submissions[i], assignment=assignment,
+                               reference=reference, limits=limits, seed=seed): i for i in todo}
         for future in as_completed(futures):
+            index = futures[future]
             result = future.result()
-            results[futures[future]] = result
+            if gradebook:
+                gradebook.put(result, digest=digests[index])
+            results[index] = result
             if on_result:
                 on_result(result)
     return [results[i] for i in range(len(submissions))]

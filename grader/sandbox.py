@@ -119,7 +119,52 @@ def _clean_env(home: str) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "LANG": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "2",
     }
+
+
+class ProcessCap:
+    """A cap on the processes and threads of one worker: a cgroup ``pids`` controller where the
+    grader may create one (root on cgroup v1 or v2), else the worker's own RLIMIT_NPROC (not for root)."""
+
+    ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.group: Path | None = None
+
+    def attach(self, pid: int) -> str:
+        """Put ``pid`` (and so everything it starts) under the cap; says how it was capped."""
+        for root in self.ROOTS:
+            if not (root / "cgroup.procs").exists() or not os.access(root, os.W_OK):
+                continue
+            group = root / f"grader-{pid}"
+            try:
+                group.mkdir()
+                (group / "pids.max").write_text(str(self.limit))
+                (group / "cgroup.procs").write_text(str(pid))
+            except OSError:
+                self._remove(group)
+                continue
+            self.group = group
+            return f"at most {self.limit} (cgroup)"
+        return f"at most {self.limit} (rlimit)" if os.geteuid() != 0 else "not capped (no cgroup available)"
+
+    def release(self) -> None:
+        if self.group is not None:
+            self._remove(self.group)
+            self.group = None
+
+    @staticmethod
+    def _remove(group: Path) -> None:
+        for _ in range(50):
+            try:
+                group.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.01)  # its last processes are still being reaped
 
 
 class Worker:
@@ -141,6 +186,8 @@ class Worker:
         self.next_handle = 1_000_000
         self.request_w = self.reply_r = -1
         self.sequence = 0
+        self.cap: ProcessCap | None = None
+        self.process_cap = ""
         self.isolation: dict[str, str] = {}
 
     def __enter__(self) -> Worker:
@@ -175,6 +222,8 @@ class Worker:
         )
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
+        self.cap = ProcessCap(self.limits.processes)
+        self.process_cap = self.cap.attach(self.process.pid)
         self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)
 
@@ -216,7 +265,7 @@ class Worker:
     def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the submission; returns the problems met while running it (events)."""
         reply = self.request({"op": "load", **unit}, [], timeout=self.limits.load_timeout)
-        self.isolation = dict(reply.get("isolation", {}))
+        self.isolation = {**dict(reply.get("isolation", {})), "processes": self.process_cap}
         return list(reply.get("events", []))
 
     def namespace(self) -> list[dict[str, Any]]:
@@ -319,6 +368,8 @@ class Worker:
             if fd >= 0:
                 os.close(fd)
         self.request_w = self.reply_r = -1
+        if self.cap is not None:
+            self.cap.release()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -178,3 +178,10 @@ def test_huge_notebook_outputs_are_ignored(tmp_path):
     [result] = grade_paths(paths=[tmp_path / "big_outputs.ipynb"], assignment=load_assignment("two-layer"),
                            limits=LIMITS)
     assert result.score == result.max_score
+
+
+def test_thread_bomb_is_capped(limits):
+    result = limits["limits_thread_bomb.py"]
+    assert result.score == result.max_score
+    started = int(result.output.split("THREADS:")[1].split()[0])
+    assert started < 1000
