@@ -12,6 +12,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.results import SubmissionResult
 from grader.submission import Submission
 
@@ -82,3 +83,11 @@ class Gradebook:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+
+def open_gradebook(path: Path) -> Gradebook:
+    """The gradebook at ``path`` (created if new); a clear error when it cannot be opened."""
+    try:
+        return Gradebook(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"cannot open the gradebook {path}: {exc}") from None

@@ -233,7 +233,7 @@ def grade_paths(
         stored = None if force or not gradebook else gradebook.get(
             submission=submission, assignment=assignment.name, version=assignment.version,
             digest=digests[index], seed=seed)
-        if stored is None:
+        if stored is None or (stored.error is not None and stored.error.source == "grader"):
             todo.append(index)
         else:
             results[index] = stored
