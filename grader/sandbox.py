@@ -9,6 +9,7 @@ dies becomes a ``crash``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -49,25 +50,48 @@ class Limits:
     network: bool = True
 
 
-def site_view(dest: Path) -> Path:
+def _site_folders() -> list[Path]:
+    return [Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
+
+
+def _visible(name: str) -> bool:
+    return not name.lower().startswith(_HIDDEN_PREFIXES) and not name.endswith(".pth")
+
+
+def site_view(cache: Path | None = None) -> Path:
     """A folder of links to the grader's installed packages, less the grader and the reference.
 
     The worker runs with ``-S`` and this folder as its only site directory, so
     the student's code can import NumPy and matplotlib but not ``grader`` or
     ``reference`` (``.pth`` files, which editable installs use, are not run).
+    Built once per set of installed packages under the user's cache folder
+    (links are slow to make on some file systems) and shared by every worker.
     """
-    dest.mkdir(parents=True, exist_ok=True)
-    seen: set[str] = set()
-    for folder in (Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))):
-        if not folder.is_dir():
-            continue
-        for entry in folder.iterdir():
-            name = entry.name
-            if name in seen or name.lower().startswith(_HIDDEN_PREFIXES) or name.endswith(".pth"):
-                continue
-            seen.add(name)
-            (dest / name).symlink_to(entry)
-    return dest
+    entries: dict[str, Path] = {}
+    for folder in _site_folders():
+        for entry in sorted(folder.iterdir()):
+            if _visible(entry.name):
+                entries.setdefault(entry.name, entry)
+    key = hashlib.sha256("\n".join(f"{n}={p}" for n, p in sorted(entries.items())).encode()).hexdigest()[:16]
+    root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
+    view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
+    if (view / ".complete").exists():
+        return view
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix="site-", dir=root))
+    except OSError:
+        root = Path(tempfile.mkdtemp(prefix="grader-site-"))
+        building, view = root / "building", root / "site"
+        building.mkdir()
+    for name, entry in entries.items():
+        os.symlink(entry, building / name)
+    (building / ".complete").touch()
+    try:
+        building.rename(view)
+    except OSError:  # another grader finished the same view first
+        shutil.rmtree(building, ignore_errors=True)
+    return view
 
 
 class OutputBuffer:
@@ -202,7 +226,7 @@ class Worker:
         self.reply_r, reply_w = os.pipe()
         out_r, out_w = os.pipe()
         config = {
-            "path": [str(site_view(self.root / "site"))],
+            "path": [str(site_view())],
             "memory": self.limits.memory,
             "cpu": self.limits.cpu_time,
             "file_size": self.limits.file_size,
@@ -357,12 +381,7 @@ class Worker:
         return self.output.text() if self.output else ""
 
     def close(self) -> None:
-        if self.process and self.process.poll() is None:
-            try:
-                wire.write_message(self.request_w, {"op": "bye"}, [])
-                self.process.wait(timeout=1)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """End the worker: every reply flushed its output first, so it is simply killed."""
         self.kill()
         for fd in (self.request_w, self.reply_r):
             if fd >= 0:
