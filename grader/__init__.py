@@ -2,23 +2,46 @@
 
 The public API is keyword-only: :func:`grade_submission`, :func:`grade_paths`
 and :func:`load_assignment`; results are :class:`SubmissionResult` objects.
+Students check their own notebook with ``from grader import check; check("two-layer")``.
+
+The names are imported on first use, so that ``import grader`` stays cheap
+(the pytest plugin is loaded by every pytest run where the grader is installed).
 """
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from grader.assignment import Assignment, load_assignment  # noqa: E402
-from grader.grading import grade_paths, grade_submission  # noqa: E402
-from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult  # noqa: E402
+_EXPORTS = {
+    "Assignment": "grader.assignment",
+    "load_assignment": "grader.assignment",
+    "grade_paths": "grader.grading",
+    "grade_submission": "grader.grading",
+    "CheckResult": "grader.results",
+    "Diagnosis": "grader.results",
+    "LoadError": "grader.results",
+    "SubmissionResult": "grader.results",
+    "SelfCheck": "grader.selfcheck",
+    "check": "grader.selfcheck",
+}
 
-__all__ = [
-    "Assignment",
-    "CheckResult",
-    "Diagnosis",
-    "LoadError",
-    "SubmissionResult",
-    "__version__",
-    "grade_paths",
-    "grade_submission",
-    "load_assignment",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from grader.assignment import Assignment, load_assignment  # noqa: F401
+    from grader.grading import grade_paths, grade_submission  # noqa: F401
+    from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult  # noqa: F401
+    from grader.selfcheck import SelfCheck, check  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -4,10 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from grader.assignment import Assignment
-from grader.errors import UsageError
-from grader.formats import DEFAULT_FORMATS, FORMATS
+from grader.assignment import Assignment, load_assignment
+from grader.errors import OutputExistsError, StarterNotFoundError, SubmissionNotFoundError, UsageError
+from grader.formats import DEFAULT_FORMATS, FORMATS, ReportOptions
+from grader.grading import grade_submission
+from grader.outputs import RESULT_FORMATS
+from grader.platforms import default_install
+from grader.platforms.classroom import WORKFLOW_PATH, Workflow, write_workflow
+from grader.platforms.gradescope import Autograder, build_zip
 from grader.results import SubmissionResult
+from grader.roster import Roster
+from grader.sandbox import Limits
+from grader.submission import from_path
+
+STARTER_NAME = "starter.ipynb"
 
 
 def write_reports(
@@ -16,8 +26,12 @@ def write_reports(
     assignment: Assignment,
     out: Path,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    roster: Roster | None = None,
 ) -> list[Path]:
-    """Write the named report formats for ``results`` into ``out``; returns the files written."""
+    """Write the named report formats for ``results`` into ``out``; returns the files written.
+
+    ``roster`` (see :mod:`grader.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks.
+    """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown report format(s): {', '.join(unknown)} (known: {', '.join(FORMATS)})")
@@ -25,7 +39,72 @@ def write_reports(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
+    options = ReportOptions(roster=roster)
     written: list[Path] = []
     for name in formats:
-        written += FORMATS[name].write(results=results, assignment=assignment, out=out)
+        written += FORMATS[name].write(results=results, assignment=assignment, out=out, options=options)
     return written
+
+
+def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), seed: int = 0) -> SubmissionResult:
+    """Grade the one submission at ``path`` (a file or a student's folder)."""
+    if not path.exists():
+        raise SubmissionNotFoundError(f"no such file or folder: {path}")
+    return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed)
+
+
+def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False) -> str:
+    """``result`` in the per-result format ``fmt`` (see :data:`grader.outputs.RESULT_FORMATS`)."""
+    if fmt not in RESULT_FORMATS:
+        raise UsageError(f"unknown format: {fmt} (known: {', '.join(RESULT_FORMATS)})")
+    return RESULT_FORMATS[fmt].render(result, color=color)
+
+
+def write_result(*, result: SubmissionResult, fmt: str, out: Path) -> Path:
+    """Write ``result`` in the format ``fmt`` to the file ``out`` (no colour); returns the path."""
+    text = render_result(result=result, fmt=fmt, color=False)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    return out
+
+
+def write_starter(*, assignment: Assignment, out: Path, force: bool = False) -> Path:
+    """Copy the assignment's starter notebook to ``out`` (refuses to overwrite unless ``force``)."""
+    folder = assignment.folder
+    starter = folder / STARTER_NAME if folder is not None else None
+    if starter is None or not starter.is_file():
+        raise StarterNotFoundError(f"assignment {assignment.name!r} has no {STARTER_NAME} to hand out")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists (use --force to replace it)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(starter.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    return out
+
+
+def write_classroom_workflow(*, assignment: str, submission: str, install: str | None = None,
+                             out: Path = WORKFLOW_PATH, force: bool = False) -> Path:
+    """Write the GitHub Classroom workflow that grades ``submission`` with ``assignment``.
+
+    ``assignment`` is a built-in name or the path of a spec file inside the repository (relative to its root).
+    """
+    load_assignment(assignment)  # a typo fails here, not in every student's repository
+    if Path(assignment).is_absolute():
+        raise UsageError("give the spec file's path relative to the repository root (and commit the file)")
+    workflow = Workflow(assignment=assignment, submission=submission, install=install or default_install())
+    return write_workflow(workflow=workflow, out=out, force=force)
+
+
+def build_gradescope_autograder(*, assignment: Assignment, out: Path, install: str | None = None,
+                                wheel: Path | None = None, timeout: float = 60.0, force: bool = False) -> Path:
+    """Write the Gradescope autograder zip of ``assignment`` to ``out``."""
+    if timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    autograder = Autograder(assignment=assignment, install=install or default_install(), wheel=wheel,
+                            timeout=timeout)
+    return build_zip(autograder=autograder, out=out, force=force)

@@ -52,9 +52,11 @@ CATALOGUE = _entries(
      "layer's activation; one layer skips that factor.",
      "In the backward pass, check each layer's delta: is it multiplied by the activation's derivative?"),
     ("derivative-of-preactivation", "Sigmoid derivative taken at the wrong place",
-     "The sigmoid derivative is written as A*(1-A) in terms of the activation A; here it is "
-     "evaluated on the pre-activation Z instead.",
-     "Look at what you pass to your sigmoid-derivative helper: the layer's input sum or its output?"),
+     "The sigmoid derivative is A*(1-A) written with the activation A = sigmoid(Z), or "
+     "sigmoid(Z)*(1-sigmoid(Z)) written with the pre-activation Z. Here a formula gets the wrong one: "
+     "Z*(1-Z) on the pre-activation (or sigmoid applied a second time to A). The same holds for tanh.",
+     "Look at what you pass to your derivative helper and what that helper expects: the layer's input sum Z "
+     "or its output A?"),
     ("cross-entropy-gradient", "Cross-entropy gradient used with a squared-error loss",
      "The output delta is (A - Y), which is the gradient for cross-entropy with a sigmoid or softmax; "
      "for the squared error the output delta also needs the sigmoid derivative.",

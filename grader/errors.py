@@ -29,6 +29,18 @@ class UnknownAssignmentError(UsageError):
     """No built-in assignment and no spec file by that name."""
 
 
+class OutputExistsError(UsageError):
+    """A file the command would write already exists (and ``--force`` was not given)."""
+
+
+class StarterNotFoundError(UsageError):
+    """The assignment has no starter notebook to hand out."""
+
+
+class SelfCheckError(UsageError):
+    """A self-check inside a notebook found nothing to grade (no saved file, no class in the namespace)."""
+
+
 class SpecError(GraderError):
     """An assignment spec file is invalid."""
 

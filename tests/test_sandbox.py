@@ -72,6 +72,12 @@ def importable(name):
     return True
 
 
+def grader_names():
+    import grader
+    grader.check("two-layer")
+    return [n for n in dir(grader) if not n.startswith("_")]
+
+
 def type_name(x):
     return type(x).__name__
 
@@ -260,9 +266,13 @@ def test_environment_holds_only_the_clean_set(student, monkeypatch):
         w.close()
 
 
-@pytest.mark.parametrize("package", ["grader", "reference", "grader.worker.wire"])
+@pytest.mark.parametrize("package", ["reference", "grader.worker.wire", "grader.checks", "grader.grading"])
 def test_student_cannot_import_the_grader(worker, package):
     assert worker.call(Ref.name("importable"), package) is False
+
+
+def test_import_grader_gives_only_a_no_op_check(worker):
+    assert worker.call(Ref.name("grader_names")) == ["check"]
 
 
 def test_student_can_import_numpy_and_matplotlib(worker):

@@ -1,11 +1,20 @@
-"""The base class of report formats."""
+"""The base class of report formats, and the options a batch's reports share."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from grader.assignment import Assignment
 from grader.results import SubmissionResult
+from grader.roster import Roster
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Settings some formats use: the class ``roster`` of the LMS gradebooks."""
+
+    roster: Roster | None = None
 
 
 class ReportFormat:
@@ -13,5 +22,6 @@ class ReportFormat:
 
     name: str = ""
 
-    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path) -> list[Path]:
+    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path,
+              options: ReportOptions = ReportOptions()) -> list[Path]:
         raise NotImplementedError

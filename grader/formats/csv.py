@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.assignment import Assignment
-from grader.formats.base import ReportFormat
+from grader.formats.base import ReportFormat, ReportOptions
 from grader.results import SubmissionResult
 
 
 class CsvFormat(ReportFormat):
     name = "csv"
 
-    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path) -> list[Path]:
+    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path,
+              options: ReportOptions = ReportOptions()) -> list[Path]:
         path = out / "grades.csv"
         checks = list(assignment.points)
         with path.open("w", newline="", encoding="utf-8") as handle:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from grader.assignment import Assignment
-from grader.formats.base import ReportFormat
+from grader.formats.base import ReportFormat, ReportOptions
 from grader.results import SubmissionResult
 
 
@@ -31,7 +31,8 @@ def to_json(result: SubmissionResult | Sequence[SubmissionResult], indent: int |
 class JsonFormat(ReportFormat):
     name = "json"
 
-    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path) -> list[Path]:
+    def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path,
+              options: ReportOptions = ReportOptions()) -> list[Path]:
         path = out / "results.json"
         path.write_text(to_json(results) + "\n", encoding="utf-8")
         return [path]

@@ -1,0 +1,103 @@
+"""``grader classroom init``: the GitHub Actions workflow of an assignment repository.
+
+The workflow installs the grader, grades the student's file with
+``--format classroom --classroom-output`` (step id :data:`STEP_ID`), and hands
+the step's ``result`` output to GitHub Classroom's reporter action, which
+shows one line per check and reports the points to Classroom.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import OutputExistsError, UsageError
+
+STEP_ID = "backprop"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+WORKFLOW_PATH = Path(".github") / "workflows" / "classroom.yml"
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """What the generated workflow grades and how it installs the grader."""
+
+    assignment: str
+    submission: str
+    install: str
+    python: str = "3.11"
+    timeout_minutes: int = 10
+
+    def __post_init__(self) -> None:
+        for label, value in (("assignment", self.assignment), ("submission", self.submission),
+                             ("install", self.install)):
+            if not value.strip() or "\n" in value or "\r" in value:
+                raise UsageError(f"the workflow's {label} must be one non-empty line, not {value!r}")
+
+    def grade_command(self) -> str:
+        """The grading command of the workflow (one shell line)."""
+        return (f"grader check {shlex.quote(self.submission)} --assignment {shlex.quote(self.assignment)} "
+                "--format classroom --classroom-output")
+
+    def yaml(self) -> str:
+        """The workflow file's text."""
+        return _TEMPLATE.format(
+            assignment=self.assignment, submission=self.submission, python=self.python,
+            install=shlex.quote(self.install), grade=self.grade_command(), step=STEP_ID,
+            step_name=json.dumps(f"Grade {self.submission}"),
+            env=f"{STEP_ID.upper()}_RESULTS", reporter=REPORTER, minutes=self.timeout_minutes,
+        )
+
+
+_TEMPLATE = """\
+# GitHub Classroom autograding for the backpropagation lab ({assignment}), written by `grader classroom init`.
+# On every push it grades {submission} and reports the points to GitHub Classroom.
+name: Autograding Tests
+"on":
+  - push
+  - workflow_dispatch
+  - repository_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    timeout-minutes: {minutes}
+    steps:
+      - name: Check out the submission
+        uses: actions/checkout@v4
+      - name: Set up Python
+        uses: actions/setup-python@v5
+        with:
+          python-version: "{python}"
+      - name: Install the grader
+        run: |
+          python -m pip install --quiet --disable-pip-version-check {install}
+      - name: {step_name}
+        id: {step}
+        run: |
+          {grade}
+      - name: Report the points to GitHub Classroom
+        if: ${{{{ !cancelled() && steps.{step}.outputs.result != '' }}}}
+        uses: {reporter}
+        env:
+          {env}: "${{{{ steps.{step}.outputs.result }}}}"
+        with:
+          runners: {step}
+"""
+
+
+def write_workflow(*, workflow: Workflow, out: Path = WORKFLOW_PATH, force: bool = False) -> Path:
+    """Write ``workflow`` to ``out`` (refuses to overwrite unless ``force``); returns the path."""
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists (use --force to replace it)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(workflow.yaml(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    return out

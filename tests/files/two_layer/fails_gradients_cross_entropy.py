@@ -1,0 +1,36 @@
+# Mistake: the output delta is (A2 - Y) / m, the cross-entropy gradient, although the loss is the mean squared error.
+import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+class SimpleNN:
+    def __init__(self, input_size, hidden_size, output_size, lr=0.5):
+        self.lr = lr
+        self.W1 = np.random.randn(input_size, hidden_size) * 0.1
+        self.b1 = np.zeros((1, hidden_size))
+        self.W2 = np.random.randn(hidden_size, output_size) * 0.1
+        self.b2 = np.zeros((1, output_size))
+
+    def forward(self, X):
+        self.A1 = sigmoid(np.dot(X, self.W1) + self.b1)
+        self.A2 = sigmoid(np.dot(self.A1, self.W2) + self.b2)
+        return self.A2
+
+    def loss(self, Y, Y_pred):
+        return np.mean((Y - Y_pred) ** 2)
+
+    def backward(self, X, Y):
+        m = X.shape[0]
+        dZ2 = self.A2 - Y
+        dW2 = np.dot(self.A1.T, dZ2) / m
+        db2 = np.sum(dZ2, axis=0, keepdims=True) / m
+        dZ1 = np.dot(dZ2, self.W2.T) * self.A1 * (1 - self.A1)
+        dW1 = np.dot(X.T, dZ1) / m
+        db1 = np.sum(dZ1, axis=0, keepdims=True) / m
+        self.W1 -= self.lr * dW1
+        self.b1 -= self.lr * db1
+        self.W2 -= self.lr * dW2
+        self.b2 -= self.lr * db2

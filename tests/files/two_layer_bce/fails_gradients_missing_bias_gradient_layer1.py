@@ -1,0 +1,35 @@
+# Mistake: the hidden bias b1 is never updated (db1 is computed but not applied); everything else is right.
+import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+class SimpleNN:
+    def __init__(self, input_size, hidden_size, output_size, lr=0.5):
+        self.lr = lr
+        self.W1 = np.random.randn(input_size, hidden_size)
+        self.b1 = np.zeros((1, hidden_size))
+        self.W2 = np.random.randn(hidden_size, output_size)
+        self.b2 = np.zeros((1, output_size))
+
+    def forward(self, X):
+        self.A1 = sigmoid(X @ self.W1 + self.b1)
+        self.A2 = sigmoid(self.A1 @ self.W2 + self.b2)
+        return self.A2
+
+    def loss(self, Y, Y_pred):
+        return -np.mean(Y * np.log(Y_pred) + (1 - Y) * np.log(1 - Y_pred))
+
+    def backward(self, X, Y):
+        m = X.shape[0]
+        dZ2 = (self.A2 - Y) / m
+        dW2 = self.A1.T @ dZ2
+        db2 = dZ2.sum(axis=0, keepdims=True)
+        dZ1 = (dZ2 @ self.W2.T) * self.A1 * (1 - self.A1)
+        dW1 = X.T @ dZ1
+        db1 = dZ1.sum(axis=0, keepdims=True)
+        self.W1 -= self.lr * dW1
+        self.W2 -= self.lr * dW2
+        self.b2 -= self.lr * db2

@@ -1,0 +1,118 @@
+"""The command line, run in-process through grader.cli.main."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FILES, ROOT
+from grader.cli import main
+
+SOLUTION = ROOT / "assignments" / "two-layer" / "solution.py"
+SYNTAX_ERROR = FILES / "two_layer" / "error_syntax.py"
+LOSS_SUM = FILES / "two_layer" / "fails_loss_sum.py"
+BUILTINS = ("deep-relu-softmax", "three-layer", "two-layer", "two-layer-bce")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of ``grader ARGS``."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def class_folder(tmp_path: Path) -> Path:
+    """Two submissions: one correct, one that does not even parse."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    shutil.copy(SOLUTION, folder / "alice.py")
+    shutil.copy(SYNTAX_ERROR, folder / "bob.py")
+    return folder
+
+
+def test_grade_writes_every_report_and_exits_0_despite_a_failing_submission(capsys, class_folder, tmp_path):
+    out = tmp_path / "reports"
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out), "-j", "2",
+                               "--timeout", "20")
+    assert code == 0, stderr
+    assert {p.name for p in out.iterdir()} == {"results.json", "grades.csv", "alice.html", "bob.html", "index.html",
+                                               "gradebook.sqlite"}
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    assert results["alice"]["status"] == "ok" and results["alice"]["score"] == results["alice"]["max_score"]
+    assert results["bob"]["status"] == "error" and results["bob"]["error"]["kind"] == "syntax-error"
+    with (out / "grades.csv").open(newline="", encoding="utf-8") as handle:
+        assert sorted(r["student"] for r in csv.DictReader(handle)) == ["alice", "bob"]
+    assert "graded 2 submission(s), 1 ok, 1 with errors; wrote 5 file(s)" in stdout
+    assert "alice: 10/10" in stderr and "bob: 0/10 (error: syntax-error)" in stderr
+
+
+def test_unknown_assignment_exits_2_with_a_clear_message(capsys, class_folder, tmp_path):
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "no-such-lab", "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert stderr.startswith("grader: error: unknown assignment 'no-such-lab'")
+    assert all(name in stderr for name in BUILTINS)
+    assert stdout == "" and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["grade", "check"])
+def test_missing_path_exits_2(capsys, tmp_path, command):
+    missing = tmp_path / "nowhere"
+    extra = ["-o", str(tmp_path / "o")] if command == "grade" else []
+    code, _, stderr = run(capsys, command, str(missing), "-a", "two-layer", *extra)
+    assert code == 2
+    assert stderr == f"grader: error: no such file or folder: {missing}\n"
+
+
+@pytest.mark.parametrize("command", ["grade", "check"])
+@pytest.mark.parametrize("timeout", ["0", "-5"])
+def test_non_positive_timeout_exits_2(capsys, tmp_path, command, timeout):
+    code, _, stderr = run(capsys, command, str(SYNTAX_ERROR), "-a", "two-layer", "--timeout", timeout)
+    assert code == 2
+    assert "--timeout must be a positive number of seconds" in stderr
+
+
+def test_missing_option_is_a_usage_error(capsys):
+    code, _, stderr = run(capsys, "check", str(SOLUTION))
+    assert code == 2 and "--assignment" in stderr
+
+
+def test_check_json_prints_one_result_and_exits_0_at_full_marks(capsys):
+    code, stdout, _ = run(capsys, "check", str(SOLUTION), "-a", "two-layer", "--format", "json", "--timeout", "20")
+    result = json.loads(stdout)
+    assert isinstance(result, dict)
+    assert result["student"] == "solution" and result["assignment"] == "two-layer"
+    assert result["status"] == "ok" and result["score"] == result["max_score"] == 10
+    assert code == 0
+
+
+def test_check_exits_1_below_full_marks(capsys):
+    code, stdout, _ = run(capsys, "check", str(LOSS_SUM), "-a", "two-layer", "--timeout", "20")
+    assert code == 1
+    assert "Total: 9 / 10" in stdout and "loss-mismatch" in stdout
+
+
+def test_check_exits_1_when_the_submission_cannot_be_graded(capsys):
+    code, stdout, _ = run(capsys, "check", str(SYNTAX_ERROR), "-a", "two-layer", "--format", "json")
+    assert code == 1
+    assert json.loads(stdout)["error"]["kind"] == "syntax-error"
+
+
+def test_assignments_lists_the_four_builtins(capsys):
+    code, stdout, _ = run(capsys, "assignments")
+    assert code == 0
+    lines = stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(BUILTINS)
+    assert all(line.endswith("(10 points)") for line in lines)
+
+
+def test_version(capsys):
+    code, stdout, _ = run(capsys, "--version")
+    assert code == 0 and stdout.startswith("grader, version ")
