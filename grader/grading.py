@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import time
 import traceback
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from grader.assignment import Assignment
 from grader.binding import ClassBinding
@@ -22,7 +23,8 @@ from grader.errors import GraderError, SubmissionFailure
 from grader.gradebook import Gradebook, content_digest
 from grader.notebook import code_cells
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
-from grader.sandbox import Limits, Worker
+from grader.sandbox import Forker, Limits, Worker
+from grader.zygote import ZygotePool, forking_available
 from grader.submission import Submission, discover
 
 _CELL = re.compile(r"^<cell (\d+)>$")
@@ -37,7 +39,8 @@ def _version() -> str:
 class Session:
     """The student's code loaded in a worker and bound; can be restarted after a crash."""
 
-    def __init__(self, submission: Submission, assignment: Assignment, limits: Limits) -> None:
+    def __init__(self, submission: Submission, assignment: Assignment, limits: Limits,
+                 forker: Forker | None = None) -> None:
         self.submission = submission
         self.assignment = assignment
         self.limits = limits
@@ -46,6 +49,7 @@ class Session:
         self.events: list[dict[str, Any]] = []
         self.output: list[str] = []
         self.facts: dict[str, float] = {}
+        self.forker = forker
         self.isolation: dict[str, str] = {}
         self.output_dropped = 0
 
@@ -66,7 +70,7 @@ class Session:
     def open(self) -> None:
         """Start a worker, run the submission, and bind (raises SubmissionFailure)."""
         unit = self.load_unit()
-        self.worker = Worker(files=[self.submission.path], limits=self.limits)
+        self.worker = Worker(files=[self.submission.path], limits=self.limits, forker=self.forker)
         self.worker.start()
         self.events = self.worker.load(unit)
         exits = [e for e in self.events if e.get("kind") == "exit"]
@@ -147,11 +151,15 @@ def grade_submission(
     reference: Reference | None = None,
     limits: Limits = Limits(),
     seed: int = 0,
+    forker: Forker | None = None,
 ) -> SubmissionResult:
-    """Grade one submission; never raises for anything the submission does."""
+    """Grade one submission; never raises for anything the submission does.
+
+    ``forker`` (a :class:`~grader.zygote.Zygote`) starts the worker by forking a pre-warmed process.
+    """
     started = time.monotonic()
     reference = reference or Reference(assignment, seed)
-    session = Session(submission, assignment, limits)
+    session = Session(submission, assignment, limits, forker)
     base = dict(student=submission.student, submission=str(submission.path), assignment=assignment.name,
                 assignment_version=assignment.version, seed=seed, grader_version=_version(),
                 graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -217,11 +225,13 @@ def grade_paths(
     on_result: Callable[[SubmissionResult], None] | None = None,
     gradebook: Gradebook | None = None,
     force: bool = False,
+    prefork: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission found under ``paths``, ``workers`` at a time; results in discovery order.
 
     With a ``gradebook``, results already stored for the same content are reused (unless ``force``)
-    and each new result is stored as soon as it is done.
+    and each new result is stored as soon as it is done. With ``prefork`` (the default where the
+    platform can), each thread forks its workers from a pre-warmed process instead of starting Python.
     """
     submissions = discover(paths)
     reference = Reference(assignment, seed)
@@ -239,9 +249,19 @@ def grade_paths(
             results[index] = stored
             if on_result:
                 on_result(stored)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_submission, submission=submissions[i], assignment=assignment,
-                               reference=reference, limits=limits, seed=seed): i for i in todo}
+    zygotes = ZygotePool(size=min(max(1, workers), len(todo)), limits=limits) \
+        if prefork and todo and forking_available() else None
+
+    def grade(index: int) -> SubmissionResult:
+        if zygotes is None:
+            return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
+                                    limits=limits, seed=seed)
+        with zygotes.lend() as zygote:
+            return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
+                                    limits=limits, seed=seed, forker=zygote)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, _closing(zygotes):
+        futures = {pool.submit(grade, i): i for i in todo}
         for future in as_completed(futures):
             index = futures[future]
             result = future.result()
@@ -251,3 +271,12 @@ def grade_paths(
             if on_result:
                 on_result(result)
     return [results[i] for i in range(len(submissions))]
+
+
+@contextmanager
+def _closing(pool: ZygotePool | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if pool is not None:
+            pool.close()

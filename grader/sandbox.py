@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.remote import Encoder, Ref, decode
@@ -129,7 +129,8 @@ class OutputBuffer:
         return text
 
 
-def _clean_env(home: str) -> dict[str, str]:
+def clean_env(home: str) -> dict[str, str]:
+    """The whole environment of a worker: fixed values, nothing from the grader's own."""
     return {
         "PATH": os.defpath,
         "HOME": home,
@@ -145,6 +146,34 @@ def _clean_env(home: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "MALLOC_ARENA_MAX": "2",
     }
+
+
+def worker_config(limits: Limits) -> dict[str, Any]:
+    """What a worker applies to itself before running student code (see ``runner.isolate``)."""
+    return {
+        "path": [str(site_view())],
+        "memory": limits.memory,
+        "cpu": limits.cpu_time,
+        "file_size": limits.file_size,
+        "processes": limits.processes,
+        "network": limits.network,
+        "blocked": list(BLOCKED_PACKAGES),
+    }
+
+
+class Process(Protocol):
+    """What :class:`Worker` needs of its process: a ``subprocess.Popen`` or a forked child."""
+
+    pid: int
+    returncode: int | None
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Forker(Protocol):
+    """Starts workers faster than a new interpreter (see :mod:`grader.zygote`)."""
+
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str], config: dict[str, Any]) -> Process: ...
 
 
 class ProcessCap:
@@ -194,8 +223,9 @@ class ProcessCap:
 class Worker:
     """One worker process serving one submission. Use as a context manager."""
 
-    def __init__(self, *, files: list[Path], limits: Limits) -> None:
+    def __init__(self, *, files: list[Path], limits: Limits, forker: Forker | None = None) -> None:
         self.limits = limits
+        self.forker = forker
         self.root = Path(tempfile.mkdtemp(prefix="grader-"))
         self.workdir = self.root / "work"
         self.workdir.mkdir()
@@ -205,7 +235,7 @@ class Worker:
                 shutil.copytree(path, target, symlinks=False, ignore_dangling_symlinks=True)
             else:
                 shutil.copy2(path, target)
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Process | None = None
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
         self.request_w = self.reply_r = -1
@@ -225,25 +255,17 @@ class Worker:
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         out_r, out_w = os.pipe()
-        config = {
-            "path": [str(site_view())],
-            "memory": self.limits.memory,
-            "cpu": self.limits.cpu_time,
-            "file_size": self.limits.file_size,
-            "processes": self.limits.processes,
-            "network": self.limits.network,
-            "blocked": list(BLOCKED_PACKAGES),
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w), json.dumps(config)],
-            cwd=self.workdir,
-            env=_clean_env(str(self.workdir)),
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=out_w,
-            pass_fds=(request_r, reply_w),
-            start_new_session=True,
-        )
+        config = worker_config(self.limits)
+        env = clean_env(str(self.workdir))
+        if self.forker is not None:
+            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env,
+                                            config=config)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w), json.dumps(config)],
+                cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(request_r, reply_w), start_new_session=True,
+            )
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
         self.cap = ProcessCap(self.limits.processes)

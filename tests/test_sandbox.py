@@ -11,7 +11,7 @@ import pytest
 
 from grader.errors import SubmissionFailure
 from grader.remote import Handle, Ref
-from grader.sandbox import Limits, Worker, _clean_env
+from grader.sandbox import Limits, Worker, clean_env
 
 STUDENT = '''\
 import os
@@ -260,7 +260,7 @@ def test_environment_holds_only_the_clean_set(student, monkeypatch):
     try:
         env = w.call(Ref.name("environment"))
         assert "BACKPROP_GRADER_SECRET" not in env and "PYTHONPATH" not in env
-        assert set(env) <= set(_clean_env("x")), set(env) - set(_clean_env("x"))
+        assert set(env) <= set(clean_env("x")), set(env) - set(clean_env("x"))
         assert env["HOME"] == str(w.workdir) and env["MPLBACKEND"] == "Agg"
     finally:
         w.close()

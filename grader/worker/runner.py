@@ -1,7 +1,10 @@
 """The worker program: loads one submission and serves the grader's requests.
 
-Run as ``python -I runner.py REQUEST_FD REPLY_FD``; the student's stdout and
-stderr are whatever fds 1 and 2 are (the grader captures them). Standard
+Run as ``python -I -S runner.py REQUEST_FD REPLY_FD CONFIG`` for one worker,
+or ``python -I -S runner.py zygote CONTROL_FD CONFIG`` for a pre-warmed
+process that forks one fresh worker per submission (see :func:`zygote`). The
+student's stdout and stderr are whatever fds 1 and 2 are (the grader
+captures them). Standard
 library and NumPy only: the ``grader`` package is never imported here.
 
 Requests (header ``op``):
@@ -226,6 +229,7 @@ class Server:
         self.namespace = module.__dict__
         builtins.get_ipython = lambda: _IPYTHON  # type: ignore[attr-defined]
         builtins.display = shell.display  # type: ignore[attr-defined]
+        sys.argv = [str(header.get("name") or "notebook.ipynb")]  # as ``python lab.py`` would set it
         if header.get("folder"):
             os.chdir(header["folder"])
             sys.path.insert(0, os.getcwd())
@@ -374,7 +378,77 @@ def _unshare_network() -> str:
     return f"not isolated ({os.strerror(ctypes.get_errno())})"
 
 
+def prewarm() -> None:
+    """Import what labs import, once, so that forked children start with it loaded."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # noqa: BLE001 - a missing matplotlib only costs the students' own import
+        pass
+
+
+def zygote(control_fd: int) -> int:
+    """Serve ``fork`` and ``wait`` requests: each fork is a fresh, isolated worker for one submission.
+
+    The grader sends the child's request, reply and output pipe ends with
+    each ``fork`` (SCM_RIGHTS); the zygote itself never runs student code.
+    """
+    import socket
+
+    prewarm()
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
+        except OSError:
+            return 0
+        if not data:
+            return 0
+        request = json.loads(data)
+        if request["op"] == "fork":
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                _run_child(fds, request)
+            for fd in fds:
+                os.close(fd)
+            reply = {"pid": pid}
+        else:
+            _, status = os.waitpid(int(request["pid"]), 0)
+            reply = {"code": os.waitstatus_to_exitcode(status)}
+        control.sendall(json.dumps(reply).encode())
+
+
+def _run_child(fds: list[int], request: dict) -> None:
+    """In a forked child: become a worker of its own session, then serve until killed."""
+    import random
+
+    code = 0
+    try:
+        request_fd, reply_fd, out_fd = fds
+        os.setsid()
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        np.random.seed()  # fresh entropy, as in a new process
+        random.seed()
+        server = Server(request_fd, reply_fd)
+        server.isolation = isolate(request["config"])
+        server.serve()
+    except BaseException:  # noqa: BLE001 - a child must never return into the zygote's loop
+        code = 70
+    finally:
+        os._exit(code)
+
+
 def main(argv: list[str]) -> int:
+    if argv[1] == "zygote":
+        return zygote(int(argv[2]))
     request_fd, reply_fd = int(argv[1]), int(argv[2])
     config = json.loads(argv[3]) if len(argv) > 3 else {}
     server = Server(request_fd, reply_fd)

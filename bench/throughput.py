@@ -1,0 +1,190 @@
+"""Throughput benchmark: grade N generated student notebooks and compare with running them as scripts.
+
+    python bench/throughput.py [--count 300] [--workers 2] [--kernel-sample 10]
+
+Generates N notebooks from the bundled example styles (correct and buggy, each training 5000 epochs at
+top level and plotting), then, in one run on this machine:
+
+1. runs every notebook's code once as a plain ``python`` script (``--workers`` at a time): the floor;
+2. grades them all with ``grade_paths`` (pre-forked workers, every check included);
+3. executes a sample with nbclient (a Jupyter kernel per notebook), and nbgrader/otter-grader where
+   installed (``pip install nbgrader otter-grader``), per notebook.
+
+Prints per-submission times, total wall, peak memory of the grading, and, last, the ratio of the
+grader's wall time to the plain scripts' wall time.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "submissions" / "examples"
+STYLES = ("alice_correct.ipynb", "bob_mean_convention.py", "carol_sign_error.py", "dave_missing_derivative.ipynb",
+          "erin_stale_weights.py", "frank_zero_init.ipynb")
+
+
+def example_cells(name: str) -> list[str]:
+    path = EXAMPLES / name
+    if path.suffix == ".ipynb":
+        notebook = nbformat.read(path, as_version=4)
+        return [c.source for c in notebook.cells if c.cell_type == "code"]
+    return ["%matplotlib inline\n", path.read_text()]
+
+
+def make_notebooks(folder: Path, count: int) -> list[Path]:
+    """``count`` notebooks cycling through the example styles."""
+    styles = [example_cells(name) for name in STYLES]
+    paths = []
+    for i in range(count):
+        cells = styles[i % len(styles)]
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = folder / f"student{i:03d}.ipynb"
+        nbformat.write(notebook, path)
+        paths.append(path)
+    return paths
+
+
+def as_script(notebook: Path) -> Path:
+    """The notebook's code as a plain script (magic and shell lines dropped)."""
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    lines = [line for cell in cells for line in cell.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    script = notebook.with_suffix(".py")
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def run_scripts(scripts: list[Path], workers: int) -> tuple[float, list[float]]:
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+    def one(script: Path) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, script.name], cwd=script.parent, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        times = list(pool.map(one, scripts))
+    return time.perf_counter() - start, times
+
+
+class MemorySampler:
+    """Peak total resident memory of this process and every grader worker (from /proc)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+    def _run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.total())
+            time.sleep(self.interval)
+
+    @staticmethod
+    def total() -> int:
+        total = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if int(pid) != os.getpid() and b"runner.py" not in cmd:
+                    continue
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        return total
+
+
+def grade_all(folder: Path, workers: int) -> tuple[float, list[float], int, list]:
+    from grader import load_assignment
+    from grader.grading import grade_paths
+
+    assignment = load_assignment("two-layer")
+    with MemorySampler() as memory:
+        start = time.perf_counter()
+        results = grade_paths(paths=[folder], assignment=assignment, workers=workers)
+        wall = time.perf_counter() - start
+    return wall, [r.duration for r in results], memory.peak, results
+
+
+def run_nbclient(notebooks: list[Path]) -> list[float]:
+    from nbclient import NotebookClient
+
+    times = []
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                       allow_errors=True).execute()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kernel-sample", type=int, default=10, help="notebooks executed with nbclient (0: skip)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, scripts_dir = Path(tmp) / "class", Path(tmp) / "scripts"
+        folder.mkdir()
+        scripts_dir.mkdir()
+        notebooks = make_notebooks(folder, args.count)
+        scripts = [as_script(Path(scripts_dir / n.name).with_suffix(".ipynb") if False else n) for n in notebooks]
+        for script in scripts:
+            script.rename(scripts_dir / script.name)
+        scripts = [scripts_dir / s.name for s in scripts]
+
+        script_wall, script_times = run_scripts(scripts, args.workers)
+        grade_wall, grade_times, peak, results = grade_all(folder, args.workers)
+        print(f"machine: {os.cpu_count()} cores; {args.count} notebooks; --workers {args.workers}")
+        print(f"plain scripts : wall {script_wall:7.2f} s   median per notebook {median(script_times):.3f} s")
+        print(f"grader        : wall {grade_wall:7.2f} s   median per notebook {median(grade_times):.3f} s   "
+              f"peak memory {peak / 2**20:.0f} MiB")
+        scores = {}
+        for r in results:
+            scores[r.score] = scores.get(r.score, 0) + 1
+        print(f"scores        : {dict(sorted(scores.items()))}")
+        sample = notebooks[: args.kernel_sample]
+        if sample:
+            kernel_times = run_nbclient(sample)
+            print(f"nbclient      : median per notebook {median(kernel_times):.3f} s "
+                  f"({median(kernel_times) / median(grade_times):.1f} x the grader's per-notebook time)")
+        for tool in ("nbgrader", "otter"):
+            if importlib.util.find_spec(tool) is None:
+                print(f"{tool:<14}: not installed (pip install {'otter-grader' if tool == 'otter' else tool})")
+        print(f"ratio grader/plain scripts (wall): {grade_wall / script_wall:.2f}")
+
+
+if __name__ == "__main__":
+    main()
