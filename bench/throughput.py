@@ -135,6 +135,18 @@ def grade_all(folder: Path, workers: int) -> tuple[float, list[float], int, list
 def run_nbclient(notebooks: list[Path]) -> list[float]:
     from nbclient import NotebookClient
 
+    saved = os.dup(2)  # kernels inherit stderr and print start-up warnings on it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        return _time_kernels(notebooks, NotebookClient)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _time_kernels(notebooks: list[Path], NotebookClient) -> list[float]:
     times = []
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
@@ -160,10 +172,7 @@ def main() -> None:
         folder.mkdir()
         scripts_dir.mkdir()
         notebooks = make_notebooks(folder, args.count)
-        scripts = [as_script(Path(scripts_dir / n.name).with_suffix(".ipynb") if False else n) for n in notebooks]
-        for script in scripts:
-            script.rename(scripts_dir / script.name)
-        scripts = [scripts_dir / s.name for s in scripts]
+        scripts = [as_script(n).rename(scripts_dir / n.with_suffix(".py").name) for n in notebooks]
 
         script_wall, script_times = run_scripts(scripts, args.workers)
         grade_wall, grade_times, peak, results = grade_all(folder, args.workers)
