@@ -46,11 +46,13 @@ def write_reports(
     return written
 
 
-def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), seed: int = 0) -> SubmissionResult:
-    """Grade the one submission at ``path`` (a file or a student's folder)."""
+def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), seed: int = 0,
+              kernel: str = "auto") -> SubmissionResult:
+    """Grade the one submission at ``path`` (a file or a student's folder); ``kernel``: see ``grade_submission``."""
     if not path.exists():
         raise SubmissionNotFoundError(f"no such file or folder: {path}")
-    return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed)
+    return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed,
+                            kernel=kernel)
 
 
 def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False) -> str:

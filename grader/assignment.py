@@ -6,7 +6,8 @@ field; the built-in specs live in ``assignments/<name>/spec.toml``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -16,6 +17,12 @@ from grader.specformats import read_spec
 from reference import Network
 
 CHECK_IDS = ("init", "forward", "loss", "gradients", "update", "descent")
+STYLES = ("auto", "class", "functions", "dict", "lists", "globals")
+LAYOUTS = ("row", "column", "row-out-in", "column-in-out")
+INTERFACE_FIELDS = ("style", "class", "constructor", "learning_rate", "parameters", "layout", "forward", "loss",
+                    "backward", "update", "init")
+# What the canonical class binding needs pinned for nothing to be left to detect (the built-in specs pin them).
+TEMPLATE_FIELDS = frozenset({"style", "class", "parameters", "layout", "forward", "backward"})
 SPEC_NAMES = ("spec.toml", "spec.yaml", "spec.yml")
 
 
@@ -37,9 +44,15 @@ DEFAULT_TOLERANCES = MappingProxyType({
 
 @dataclass(frozen=True)
 class Interface:
-    """The names the student's code must provide (the canonical class binding)."""
+    """How the grader binds to the student's code.
 
-    style: str = "class"
+    Every field the spec gives is *pinned* (listed in ``pinned``); the others
+    keep these defaults, which are also the names detection tries first. With
+    ``style = "class"`` and the class, parameters, layout, forward and backward
+    pinned (the built-in specs), the canonical class binding is used as is.
+    """
+
+    style: str = "auto"
     class_name: str = "SimpleNN"
     constructor: str = "sizes"  # "sizes": one argument per layer size; "list": one list of sizes
     learning_rate: str = "lr"
@@ -48,6 +61,17 @@ class Interface:
     forward: str = "forward"
     loss: str | None = "loss"
     backward: str = "backward"
+    update: str | None = None  # the update function or method; "" pinned: none (the grader applies the step)
+    init: str | None = None  # the initialiser function (function styles)
+    pinned: frozenset[str] = frozenset()
+
+    @property
+    def template(self) -> bool:
+        """The canonical class binding is fully pinned: nothing is left to detect."""
+        return self.style == "class" and TEMPLATE_FIELDS <= self.pinned and self.layout in ("row", "column")
+
+    def pins(self, name: str) -> bool:
+        return name in self.pinned
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,11 @@ class Assignment:
     @property
     def max_score(self) -> float:
         return float(sum(self.points.values()))
+
+    def unpinned(self) -> Assignment:
+        """The same assignment with nothing pinned: the binding is detected for each submission
+        (the spec's names are still tried first)."""
+        return replace(self, interface=replace(self.interface, style="auto", pinned=frozenset()))
 
 
 def builtin_folder() -> Path:
@@ -163,8 +192,7 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
     _reject_unknown(data, {"assignment", "network", "interface", "training", "probe", "points", "tolerances"}, where)
     _reject_unknown(meta, {"name", "title", "version", "description"}, f"{where} [assignment]")
     _reject_unknown(net, {"layers", "hidden", "output", "loss", "bias"}, f"{where} [network]")
-    _reject_unknown(iface, {"style", "class", "constructor", "learning_rate", "parameters", "layout",
-                            "forward", "loss", "backward"}, f"{where} [interface]")
+    _reject_unknown(iface, set(INTERFACE_FIELDS), f"{where} [interface]")
     _reject_unknown(train, {"epochs", "lr", "seed", "scale", "bias_scale", "max_loss_ratio"}, f"{where} [training]")
     _reject_unknown(probe, {"batch", "count", "lr"}, f"{where} [probe]")
     _reject_unknown(points, set(CHECK_IDS), f"{where} [points]")
@@ -174,7 +202,7 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
                           output=net.get("output", "sigmoid"), loss=net.get("loss", "mse"),
                           bias=bool(net.get("bias", True)))
         interface = Interface(
-            style=iface.get("style", "class"),
+            style=str(iface.get("style", "auto")),
             class_name=iface.get("class", "SimpleNN"),
             constructor=iface.get("constructor", "sizes"),
             learning_rate=iface.get("learning_rate", "lr"),
@@ -183,6 +211,9 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
             forward=iface.get("forward", "forward"),
             loss=iface.get("loss", "loss") or None,
             backward=iface.get("backward", "backward"),
+            update=iface.get("update"),
+            init=iface.get("init"),
+            pinned=frozenset(iface),
         )
         training = Training(epochs=int(train["epochs"]), lr=float(train["lr"]), seed=int(train["seed"]),
                             scale=None if train.get("scale") is None else float(train["scale"]),
@@ -217,13 +248,30 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
     return assignment
 
 
+_PARAMETER_PATH = re.compile(r"^(self\.)?[A-Za-z_]\w*(\.[A-Za-z_]\w*|\[[^\]]+\])*$")
+
+
+def _pinned_value(interface: Interface, name: str) -> Any:
+    return getattr(interface, {"class": "class_name"}.get(name, name))
+
+
 def _validate(a: Assignment, where: str) -> None:
-    if a.interface.style != "class":
-        raise SpecError(f"{where}: interface style {a.interface.style!r} is not supported (use 'class')")
+    if a.interface.style not in STYLES:
+        raise SpecError(f"{where}: interface style {a.interface.style!r} is not supported "
+                        f"(use one of {', '.join(STYLES)})")
+    for name in ("class", "forward", "backward", "learning_rate", "init", "update", "loss"):
+        value = _pinned_value(a.interface, name)
+        if a.interface.pins(name) and value is not None and not isinstance(value, str):
+            raise SpecError(f"{where}: interface {name} must be a string")
+    bad = [p for p in a.interface.parameters if not isinstance(p, str) or not _PARAMETER_PATH.match(p)]
+    if bad:
+        raise SpecError(f"{where}: interface parameters must be names or paths like W1, W[0], params['W1'] "
+                        f"(got {', '.join(map(repr, bad))})")
     if a.interface.constructor not in ("sizes", "list"):
         raise SpecError(f"{where}: interface constructor must be 'sizes' or 'list'")
-    if a.interface.layout not in ("row", "column"):
-        raise SpecError(f"{where}: interface layout must be 'row' or 'column'")
+    if a.interface.layout not in LAYOUTS:
+        raise SpecError(f"{where}: interface layout must be 'row' or 'column' (or 'row-out-in', 'column-in-out' "
+                        "for weights stored the other way round: X @ W.T, W.T @ X)")
     if len(a.interface.parameters) != len(a.network.param_names()):
         raise SpecError(f"{where}: interface lists {len(a.interface.parameters)} parameters, the network has "
                         f"{len(a.network.param_names())} ({', '.join(a.network.param_names())})")

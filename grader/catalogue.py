@@ -78,6 +78,10 @@ CATALOGUE = _entries(
     ("ignores-learning-rate", "Learning rate ignored",
      "The size of the update does not change when the learning rate changes.",
      "Use the learning rate you are given (the lr attribute or argument) in every update."),
+    ("update-mismatch", "Update does not apply the gradients",
+     "Your update function does not move each parameter by minus the learning rate times the gradient "
+     "your backward returns for it (a sign, a missing parameter, or another parameter's gradient).",
+     "Update every parameter as param = param - lr * grad, with the gradient of that same parameter."),
     # Init
     ("symmetric-init", "Initialisation does not break symmetry",
      "All weights start at zero or hidden units start identical, so they receive identical gradients "

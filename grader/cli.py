@@ -10,11 +10,11 @@ import click
 from grader import __version__
 from grader.api import (build_gradescope_autograder, check_one, render_result, write_classroom_workflow,
                         write_reports, write_result, write_starter)
-from grader.assignment import builtin_names, load_assignment
+from grader.assignment import Assignment, builtin_names, load_assignment
 from grader.errors import GraderError, UsageError
 from grader.formats import DEFAULT_FORMATS, LMS_FORMATS
 from grader.formats.lms import gradebook_warnings
-from grader.grading import grade_paths
+from grader.grading import KERNEL_MODES, grade_paths
 from grader.outputs import RESULT_FORMATS
 from grader.outputs.classroom import append_github_output, github_output_path
 from grader.platforms.classroom import WORKFLOW_PATH
@@ -24,6 +24,20 @@ from grader.roster import load_roster
 from grader.sandbox import Limits
 from grader.submission import discover
 from grader.textreport import use_color
+
+
+KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what the kernel-less runner does not "
+               "serve, e.g. %%writefile, %run, !ls), never, or always.")
+
+
+BINDING_MODES = ("spec", "detect")
+BINDING_HELP = ("spec: bind to the interface the assignment spec pins (the starter's class); detect: find the "
+                "student's network in any of the supported forms (classes, functions, parameter dicts, weight "
+                "lists, globals), trying the spec's names first.")
+
+
+def _with_binding(spec: Assignment, binding: str) -> Assignment:
+    return spec.unpinned() if binding == "detect" else spec
 
 
 def _limits(timeout: float) -> Limits:
@@ -55,10 +69,13 @@ def cli() -> None:
               help="SQLite file storing every result as it is done [default: OUT/gradebook.sqlite]; "
                    "a later run reuses what is stored for unchanged submissions.")
 @click.option("--force", is_flag=True, help="Grade every submission again, even those stored unchanged.")
+@click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
+@click.option("--binding", type=click.Choice(BINDING_MODES), default="spec", show_default=True, help=BINDING_HELP)
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
-          lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool) -> None:
+          lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool, kernel: str,
+          binding: str) -> None:
     """Grade every submission in PATHS (files, or folders of files and student folders)."""
-    spec = load_assignment(assignment)
+    spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:
         raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
@@ -66,7 +83,7 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
     with Progress(total=len(discover(paths)), stream=sys.stderr) as progress, \
             open_gradebook(gradebook_path or out / "gradebook.sqlite") as book:
         results = grade_paths(paths=paths, assignment=spec, workers=workers or os.cpu_count() or 1, limits=limits,
-                              seed=seed, on_result=progress, gradebook=book, force=force)
+                              seed=seed, on_result=progress, gradebook=book, force=force, kernel=kernel)
     formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
     files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list)
     for warning in gradebook_warnings(results=results, lms=lms, roster=class_list) if lms else ():
@@ -88,12 +105,14 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
               help="Also append the base64 result= line for GitHub Classroom's reporter to $GITHUB_OUTPUT.")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed to load the submission.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the grader's random inputs.")
+@click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
+@click.option("--binding", type=click.Choice(BINDING_MODES), default="spec", show_default=True, help=BINDING_HELP)
 def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_output: bool, timeout: float,
-          seed: int) -> None:
+          seed: int, kernel: str, binding: str) -> None:
     """Grade one submission and print the result (exit 0 only at full marks)."""
-    spec = load_assignment(assignment)
+    spec = _with_binding(load_assignment(assignment), binding)
     github_output = github_output_path() if classroom_output else None
-    result = check_one(path=path, assignment=spec, limits=_limits(timeout), seed=seed)
+    result = check_one(path=path, assignment=spec, limits=_limits(timeout), seed=seed, kernel=kernel)
     color = use_color(sys.stdout)
     if output is not None:
         write_result(result=result, fmt=fmt, out=output)

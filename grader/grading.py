@@ -1,6 +1,7 @@
 """Grading one submission, and a batch of them.
 
-A submission is loaded in a :class:`~grader.sandbox.Worker`, bound with the
+A submission is loaded in a :class:`~grader.sandbox.Worker` (a notebook that
+needs one: in a Jupyter kernel, :class:`~grader.kernel.KernelWorker`), bound with the
 assignment's interface, and put through every check that has points. What
 the student's code does wrong becomes part of the result; only a failure of
 the grader itself is reported as ``internal`` (``source: grader``).
@@ -17,17 +18,26 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from grader.assignment import Assignment
-from grader.binding import ClassBinding
+from grader.binding import Binding, DetectionInterrupted, SourceIndex, bind
+from grader.binding.detect import indentation_hints
 from grader.checks import CHECKS, CheckContext, Reference
-from grader.errors import GraderError, SubmissionFailure
+from grader.errors import GraderError, SubmissionFailure, UsageError
 from grader.gradebook import Gradebook, content_digest
-from grader.notebook import code_cells
+from grader.notebook import code_cells, kernel_reason
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 from grader.sandbox import Forker, Limits, Worker
 from grader.zygote import ZygotePool, forking_available
 from grader.submission import Submission, discover
 
 _CELL = re.compile(r"^<cell (\d+)>$")
+# When notebooks run in a Jupyter kernel: when they need one (auto), never, or always.
+KERNEL_MODES = ("auto", "never", "always")
+
+
+def _kernel_mode(kernel: str) -> str:
+    if kernel not in KERNEL_MODES:
+        raise UsageError(f"kernel must be one of {', '.join(KERNEL_MODES)} (got {kernel!r})")
+    return kernel
 
 
 def _version() -> str:
@@ -40,18 +50,22 @@ class Session:
     """The student's code loaded in a worker and bound; can be restarted after a crash."""
 
     def __init__(self, submission: Submission, assignment: Assignment, limits: Limits,
-                 forker: Forker | None = None) -> None:
+                 forker: Forker | None = None, kernel: str = "auto", *, seed: int = 0) -> None:
         self.submission = submission
         self.assignment = assignment
         self.limits = limits
+        self.seed = seed  # of the binding's detection probes
         self.worker: Worker | None = None
-        self.binding: ClassBinding | None = None
+        self.binding: Binding | None = None
         self.events: list[dict[str, Any]] = []
         self.output: list[str] = []
         self.facts: dict[str, float] = {}
         self.forker = forker
         self.isolation: dict[str, str] = {}
         self.output_dropped = 0
+        self.kernel = _kernel_mode(kernel)
+        self.kernel_reason: str | None = None  # what in the notebook needs a Jupyter kernel
+        self.in_kernel = False
 
     def load_unit(self) -> dict[str, Any]:
         entry = self.submission.entry
@@ -64,26 +78,50 @@ class Session:
                 raise SubmissionFailure("invalid-file", f"{entry.name} is a binary file, not Python source")
         unit: dict[str, Any] = {"folder": self.submission.path.name} if self.submission.is_folder else {}
         if entry.suffix == ".ipynb":
-            return {**unit, "cells": [{"index": c["index"], "source": c["source"]} for c in code_cells(entry)]}
+            cells = code_cells(entry)
+            self.kernel_reason = kernel_reason(cells=cells)
+            self.in_kernel = self.kernel == "always" or (self.kernel == "auto" and self.kernel_reason is not None)
+            keys = ("index", "source", "original") if self.in_kernel else ("index", "source")
+            return {**unit, "cells": [{k: c[k] for k in keys} for c in cells]}  # a kernel runs the original
         return {**unit, "path": entry.name, "name": entry.name}
 
-    def open(self) -> None:
-        """Start a worker, run the submission, and bind (raises SubmissionFailure)."""
+    def open(self, *, rebind: bool = True) -> None:
+        """Start a worker, run the submission, and bind (raises SubmissionFailure).
+
+        With ``rebind`` False (a restart after a crash) the binding found first is kept.
+        """
         unit = self.load_unit()
-        self.worker = Worker(files=[self.submission.path], limits=self.limits, forker=self.forker)
+        if self.in_kernel:
+            from grader.kernel import KernelWorker  # jupyter_client and nbclient: only when needed
+
+            self.worker = KernelWorker(files=[self.submission.path], limits=self.limits)
+        else:
+            self.worker = Worker(files=[self.submission.path], limits=self.limits, forker=self.forker)
         self.worker.start()
         self.events = self.worker.load(unit)
         exits = [e for e in self.events if e.get("kind") == "exit"]
         if exits:
             raise self.failure_from(exits[0], kind="crash")
+        if self.binding is not None and not rebind:
+            return
         namespace = self.worker.namespace()
+        folder = self.submission.path if self.submission.is_folder else self.submission.path.parent
         try:
-            self.binding = ClassBinding(self.assignment, namespace)
+            self.binding = bind(worker=self.worker, assignment=self.assignment, namespace=namespace,
+                                source=SourceIndex.of_unit(unit, folder), seed=self.seed)
+        except DetectionInterrupted as lost:
+            self.binding = lost.binding  # the worker died while probing: a fresh one serves the checks
+            self.close()
+            self.open(rebind=False)
         except SubmissionFailure as missing:
             blocking = [e for e in self.events if e.get("kind") in ("syntax-error", "exception")]
-            if blocking:
+            if blocking and missing.kind == "missing-interface":
                 kind = "memory" if blocking[0].get("type") == "MemoryError" else blocking[0]["kind"]
-                raise self.failure_from(blocking[0], kind=kind) from None
+                failure = self.failure_from(blocking[0], kind=kind)
+                hints = indentation_hints(namespace)
+                if hints:
+                    failure.message = f"{failure.message} (also: {'; '.join(hints)})"
+                raise failure from None
             raise missing
 
     def failure_from(self, event: dict[str, Any], *, kind: str) -> SubmissionFailure:
@@ -109,7 +147,11 @@ class Session:
 
     def restart(self) -> None:
         self.close()
-        self.open()
+        self.open(rebind=False)
+
+    def reference(self, shared: Reference) -> Reference:
+        """The reference to compare with: ``shared``, or one at the student's sizes."""
+        return shared.for_binding(self.binding) if self.binding is not None else shared
 
 
 def _check_failure(check_id: str, points: float, exc: SubmissionFailure, session: Session) -> CheckResult:
@@ -128,8 +170,17 @@ def _all_failed(assignment: Assignment, kind: str) -> tuple[CheckResult, ...]:
     return tuple(CheckResult.failure(cid, pts, message) for cid, pts in assignment.points.items())
 
 
+def _kernel_note(session: Session) -> list[str]:
+    """Which way a notebook ran, when it was not the usual one."""
+    if session.in_kernel:
+        return [f"ran in a Jupyter kernel: {session.kernel_reason or 'asked for (kernel: always)'}"]
+    if session.kernel_reason:
+        return [f"ran without a Jupyter kernel (kernel: never), although the notebook {session.kernel_reason}"]
+    return []
+
+
 def _warnings(session: Session, error: LoadError | None) -> list[str]:
-    notes = list(session.submission.notes)
+    notes = list(session.submission.notes) + _kernel_note(session)
     if session.isolation.get("network", "isolated") != "isolated":
         notes.append(f"sandbox: network {session.isolation['network']}")
     if session.output_dropped:
@@ -152,14 +203,17 @@ def grade_submission(
     limits: Limits = Limits(),
     seed: int = 0,
     forker: Forker | None = None,
+    kernel: str = "auto",
 ) -> SubmissionResult:
     """Grade one submission; never raises for anything the submission does.
 
     ``forker`` (a :class:`~grader.zygote.Zygote`) starts the worker by forking a pre-warmed process.
+    ``kernel`` (see :data:`KERNEL_MODES`): run a notebook in a Jupyter kernel when it needs one
+    (``auto``, see :func:`grader.notebook.needs_kernel`), ``never``, or ``always``.
     """
     started = time.monotonic()
     reference = reference or Reference(assignment, seed)
-    session = Session(submission, assignment, limits, forker)
+    session = Session(submission, assignment, limits, forker, kernel, seed=seed)
     base = dict(student=submission.student, submission=str(submission.path), assignment=assignment.name,
                 assignment_version=assignment.version, seed=seed, grader_version=_version(),
                 graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -182,6 +236,7 @@ def grade_submission(
                               traceback=exc.traceback)
             return finish(_all_failed(assignment, exc.kind), error)
         checks = []
+        reference = session.reference(reference)
         for check_id, points in assignment.points.items():
             checks.append(run_check(check_id, points, session, reference))
         return finish(tuple(checks), None)
@@ -226,13 +281,16 @@ def grade_paths(
     gradebook: Gradebook | None = None,
     force: bool = False,
     prefork: bool = True,
+    kernel: str = "auto",
 ) -> list[SubmissionResult]:
     """Grade every submission found under ``paths``, ``workers`` at a time; results in discovery order.
 
     With a ``gradebook``, results already stored for the same content are reused (unless ``force``)
     and each new result is stored as soon as it is done. With ``prefork`` (the default where the
     platform can), each thread forks its workers from a pre-warmed process instead of starting Python.
+    ``kernel`` chooses which notebooks run in a Jupyter kernel (see :func:`grade_submission`).
     """
+    _kernel_mode(kernel)
     submissions = discover(paths)
     reference = Reference(assignment, seed)
     reference.probes, reference.training  # computed once, before the threads share them  # noqa: B018
@@ -249,16 +307,17 @@ def grade_paths(
             results[index] = stored
             if on_result:
                 on_result(stored)
+    all_kernels = kernel == "always" and all(submissions[i].kind == "ipynb" for i in todo)
     zygotes = ZygotePool(size=min(max(1, workers), len(todo)), limits=limits) \
-        if prefork and todo and forking_available() else None
+        if prefork and todo and forking_available() and not all_kernels else None
 
     def grade(index: int) -> SubmissionResult:
         if zygotes is None:
             return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
-                                    limits=limits, seed=seed)
+                                    limits=limits, seed=seed, kernel=kernel)
         with zygotes.lend() as zygote:
             return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
-                                    limits=limits, seed=seed, forker=zygote)
+                                    limits=limits, seed=seed, forker=zygote, kernel=kernel)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, _closing(zygotes):
         futures = {pool.submit(grade, i): i for i in todo}

@@ -172,10 +172,20 @@ def check(
     return report
 
 
+def _roots(assignment: Assignment, namespace: Mapping[str, Any]) -> list[str]:
+    """What to carry over: the interface's class when the spec pins it, else every class and function
+    the session defined (the binding is detected in the rebuilt module)."""
+    if assignment.interface.pins("class"):
+        return [assignment.interface.class_name]
+    main = str(namespace.get("__name__", "__main__"))
+    return [name for name, value in namespace.items() if not name.startswith("_")
+            and (inspect.isclass(value) or inspect.isfunction(value)) and getattr(value, "__module__", None) == main]
+
+
 def _check_session(*, assignment: Assignment, namespace: Mapping[str, Any], limits: Limits,
                    seed: int) -> SelfCheck:
     """Grade the class of the interface as defined in ``namespace`` (with what it uses)."""
-    rebuilt = rebuild_module(namespace, roots=[assignment.interface.class_name])
+    rebuilt = rebuild_module(namespace, roots=_roots(assignment, namespace))
     notes = [f"graded the code defined in this session: {', '.join(rebuilt.definitions)}"]
     if rebuilt.skipped:
         notes.append("left out (not code or plain values): " + ", ".join(rebuilt.skipped))

@@ -116,3 +116,14 @@ def test_assignments_lists_the_four_builtins(capsys):
 def test_version(capsys):
     code, stdout, _ = run(capsys, "--version")
     assert code == 0 and stdout.startswith("grader, version ")
+
+
+def test_binding_detect_grades_free_style_code(capsys):
+    free_style = FILES / "two_layer" / "error_no_class.py"  # functions on a parameter dict, no SimpleNN class
+    code, stdout, _ = run(capsys, "check", str(free_style), "-a", "two-layer", "--format", "json")
+    assert code == 1 and json.loads(stdout)["error"]["kind"] == "missing-interface"
+    code, stdout, _ = run(capsys, "check", str(free_style), "-a", "two-layer", "--format", "json",
+                          "--binding", "detect")
+    result = json.loads(stdout)
+    assert code == 0 and result["score"] == result["max_score"]
+    assert result["binding"]["style"] != "class"

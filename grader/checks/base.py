@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from grader.assignment import Assignment
-from grader.binding import BoundNet, ClassBinding
+from grader.binding import Binding, BoundNet, PlanNet
 from grader.results import CheckResult
 from grader.sandbox import Worker
 from reference import Network, TrainingRun, xor
@@ -68,20 +68,34 @@ class SquareProbes:
 
 
 class Reference:
-    """The reference's answers for one assignment and seed, computed in the grader's process."""
+    """The reference's answers for one assignment and seed, computed in the grader's process.
 
-    def __init__(self, assignment: Assignment, seed: int) -> None:
+    ``network`` is the network the student's code is compared with: the assignment's, or the same
+    kind of network at the student's own sizes (:meth:`for_binding`); ``bias_column`` appends a
+    constant-1 column to the XOR inputs of the training run (a bias-less network with one more input).
+    """
+
+    def __init__(self, assignment: Assignment, seed: int, *, network: Network | None = None,
+                 bias_column: bool = False) -> None:
         self.assignment = assignment
         self.seed = seed
+        self.network = network or assignment.network
+        self.bias_column = bias_column
+
+    def for_binding(self, binding: Binding) -> Reference:
+        """This reference, or one of the binding's network when the student's sizes differ."""
+        if binding.network == self.network and binding.bias_column == self.bias_column:
+            return self
+        return Reference(self.assignment, self.seed, network=binding.network, bias_column=binding.bias_column)
 
     @cached_property
     def probes(self) -> list[ProbeCase]:
-        return _probe_cases(self.assignment, self.assignment.network, np.random.default_rng(self.seed))
+        return _probe_cases(self.assignment, self.network, np.random.default_rng(self.seed))
 
     @cached_property
     def square(self) -> SquareProbes | None:
-        """Probes at :func:`square_layers` sizes, or None when those are the assignment's own sizes."""
-        net = self.assignment.network
+        """Probes at :func:`square_layers` sizes, or None when those are the network's own sizes."""
+        net = self.network
         layers = square_layers(net)
         if layers == net.layers:
             return None
@@ -91,18 +105,21 @@ class Reference:
 
     @cached_property
     def xor(self) -> tuple[np.ndarray, np.ndarray]:
-        return xor(one_hot=self.assignment.one_hot)
+        X, Y = xor(one_hot=self.assignment.one_hot)
+        if self.bias_column:
+            X = np.hstack([X, np.ones((X.shape[0], 1))])
+        return X, Y
 
     @cached_property
     def initial_params(self) -> dict[str, np.ndarray]:
         t = self.assignment.training
-        return self.assignment.network.init(np.random.default_rng(t.seed), scale=t.scale, bias_scale=t.bias_scale)
+        return self.network.init(np.random.default_rng(t.seed), scale=t.scale, bias_scale=t.bias_scale)
 
     @cached_property
     def training(self) -> TrainingRun:
         X, Y = self.xor
         t = self.assignment.training
-        return self.assignment.network.train(self.initial_params, X, Y, lr=t.lr, epochs=t.epochs)
+        return self.network.train(self.initial_params, X, Y, lr=t.lr, epochs=t.epochs)
 
 
 @dataclass
@@ -112,10 +129,15 @@ class CheckContext:
     assignment: Assignment
     reference: Reference
     worker: Worker
-    binding: ClassBinding
+    binding: Binding
     facts: dict[str, float] = field(default_factory=dict)
 
-    def network(self, *, lr: float | None = None, sizes: Sequence[int] | None = None) -> BoundNet:
+    @property
+    def labels(self) -> dict[str, str]:
+        """The student's name of each reference parameter."""
+        return dict(self.binding.labels)
+
+    def network(self, *, lr: float | None = None, sizes: Sequence[int] | None = None) -> BoundNet | PlanNet:
         """A fresh instance of the student's network (at other layer ``sizes`` than the spec's if given)."""
         return self.binding.create(self.worker, lr=self.assignment.probe.lr if lr is None else lr, sizes=sizes)
 

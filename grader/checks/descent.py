@@ -36,7 +36,7 @@ class DescentCheck(Check):
 
     def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
         a, ref = ctx.assignment, ctx.reference
-        net_spec = a.network
+        net_spec = ref.network
         X, Y = ref.xor
         factor = ctx.facts.get("gradient_factor", 1.0)
         lr = a.training.lr / factor
@@ -80,4 +80,9 @@ class DescentCheck(Check):
         if not ok_solved:
             reasons.append("some XOR predictions are on the wrong side")
         message = f"training does not solve XOR: {'; '.join(reasons)}; {summary}"
+        reference_solved = solved(net_spec.predict(ref.training.params, X), Y, a.one_hot) and \
+            ref_curve[-1] <= a.training.max_loss_ratio * ref_curve[0]
+        if not reference_solved:
+            message += (f" (the reference network of your sizes {list(net_spec.layers)} does not solve it either "
+                        "from the same start: try more hidden units)")
         return CheckResult.failure(self.id, max_points, message, Diagnosis("no-descent", message), **evidence)

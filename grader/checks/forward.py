@@ -40,10 +40,9 @@ class ForwardCheck(Check):
             evidence = {"probe": index, **result.evidence}
             return CheckResult.failure(self.id, max_points, result.message,
                                        Diagnosis("forward-mismatch", result.message, evidence), **evidence)
-        labels = dict(zip(ctx.binding.reference_names, ctx.assignment.interface.parameters))
-        finding = diagnose_forward(network=ctx.assignment.network, observations=observations,
+        finding = diagnose_forward(network=ctx.reference.network, observations=observations,
                                    expected=[case.output for case in ctx.reference.probes], tolerance=tol,
-                                   labels=labels, summary=result.message)
+                                   labels=ctx.labels, summary=result.message)
         return CheckResult.failure(self.id, max_points, finding.message, *finding.diagnoses, **finding.evidence)
 
 

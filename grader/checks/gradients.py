@@ -24,34 +24,50 @@ from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
 
 
+def _checked(ctx: CheckContext, arrays: dict[str, Any], expected: dict[str, np.ndarray], what: str
+             ) -> dict[str, np.ndarray]:
+    """Float arrays of the expected shapes (SubmissionFailure ``gradient-shape`` naming the first that is not)."""
+    out = {}
+    for name, reference in expected.items():
+        value = arrays.get(name)
+        arr = as_float_array(value)
+        if arr is None or arr.shape != reference.shape:
+            got = describe_type(value) if arr is None else f"shape {arr.shape}"
+            raise SubmissionFailure("gradient-shape", f"{what.format(label=ctx.labels.get(name, name))} is {got}, "
+                                    f"expected shape {reference.shape}")
+        out[name] = arr
+    return out
+
+
+def step_outcome(ctx: CheckContext, case: ProbeCase, lr: float, sizes: Sequence[int] | None = None,
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """``before - after`` of every parameter after one step from the probe's weights at rate ``lr``, and the
+    gradients the step returned (None when they are read off the update)."""
+    net = ctx.network(lr=lr, sizes=sizes)
+    net.set_params(case.params)
+    returned = net.step(case.X, case.Y)
+    grads = None if returned is None else _checked(ctx, returned, case.params,
+                                                     "the gradient of {label} returned by the step")
+    after = _checked(ctx, net.params(), case.params, "after backward(), {label}")
+    return {name: before - after[name] for name, before in case.params.items()}, grads
+
+
 def step_change(ctx: CheckContext, case: ProbeCase, lr: float, sizes: Sequence[int] | None = None,
                 ) -> dict[str, np.ndarray]:
     """``before - after`` of every parameter after one step from the probe's weights at rate ``lr``."""
-    net = ctx.network(lr=lr, sizes=sizes)
-    net.set_params(case.params)
-    net.step(case.X, case.Y)
-    after = net.params()
-    change = {}
-    for name, before in case.params.items():
-        arr = as_float_array(after[name])
-        if arr is None or arr.shape != before.shape:
-            got = describe_type(after[name]) if arr is None else f"shape {arr.shape}"
-            label = ctx.assignment.interface.parameters[ctx.binding.reference_names.index(name)]
-            raise SubmissionFailure("gradient-shape", f"after backward(), {label} is {got}, "
-                                    f"expected shape {before.shape}")
-        change[name] = before - arr
-    return change
+    return step_outcome(ctx, case, lr, sizes)[0]
 
 
 def observe(ctx: CheckContext, cases: Sequence[ProbeCase], sizes: Sequence[int] | None = None,
             ) -> tuple[list[Observation], dict[str, np.ndarray]]:
-    """The student's gradients, ``(before - after) / lr``, on every probe; and the reference's, keyed ``name@probe``."""
+    """The student's gradients on every probe: returned by the step, else ``(before - after) / lr``;
+    and the reference's, keyed ``name@probe``."""
     lr = ctx.assignment.probe.lr
     observations, expected = [], {}
     for index, case in enumerate(cases):
-        change = step_change(ctx, case, lr, sizes)
-        observations.append(Observation(params=case.params, X=case.X, Y=case.Y,
-                                        got={name: delta / lr for name, delta in change.items()}))
+        change, returned = step_outcome(ctx, case, lr, sizes)
+        got = returned if returned is not None else {name: delta / lr for name, delta in change.items()}
+        observations.append(Observation(params=case.params, X=case.X, Y=case.Y, got=got))
         expected.update({f"{name}@{index}": g for name, g in case.gradients.items()})
     return observations, expected
 
@@ -91,7 +107,7 @@ class GradientsCheck(Check):
 
     def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
         tol = ctx.assignment.tolerances["gradients"]
-        labels = dict(zip(ctx.binding.reference_names, ctx.assignment.interface.parameters))
+        labels = ctx.labels
         lr = ctx.assignment.probe.lr
         try:
             observations, expected = observe(ctx, ctx.reference.probes)
@@ -112,7 +128,7 @@ class GradientsCheck(Check):
         if fit.ok(tol):
             ctx.facts["gradient_factor"] = fit.factor
             return CheckResult.success(self.id, max_points, self._factor_text(fit.factor), **evidence)
-        finding = diagnose_gradients(network=ctx.assignment.network, observations=observations, expected=expected,
+        finding = diagnose_gradients(network=ctx.reference.network, observations=observations, expected=expected,
                                      lr=lr, tolerance=tol, labels=labels)
         if finding.factor is not None and finding.factor > 0:
             ctx.facts["gradient_factor"] = finding.factor
@@ -173,10 +189,14 @@ class UpdateCheck(Check):
 
     def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
         tol = ctx.assignment.tolerances["update"]
+        if ctx.binding.update_mode == "grader":
+            return CheckResult.success(self.id, max_points, "not applicable: your step returns the gradients and "
+                                       "there is no update function, so the grader applies params - lr * "
+                                       "gradients itself", applicable=False)
         case = ctx.reference.probes[0]
         lr = ctx.assignment.probe.lr / self.RATIO**3
         try:
-            big = step_change(ctx, case, lr)
+            big, grads = step_outcome(ctx, case, lr)
             small = step_change(ctx, case, lr / self.RATIO)
         except SubmissionFailure as exc:
             if exc.kind != "gradient-shape":
@@ -192,11 +212,37 @@ class UpdateCheck(Check):
                                        Diagnosis("gradient-mismatch", "backward() did not change any parameter"))
         ratio = float(np.dot(got, base) / np.dot(base, base))
         error = abs(ratio - self.RATIO) / self.RATIO
-        evidence = {"lr_ratio": self.RATIO, "change_ratio": ratio, "relative_error": error}
-        if error <= tol.rtol:
-            return CheckResult.success(self.id, max_points, f"the step scales with the learning rate "
-                                       f"({self.RATIO:g} x the rate gives {ratio:.4g} x the change)", **evidence)
-        message = (f"with a learning rate {self.RATIO:g} x larger the parameters changed {ratio:.4g} x as much, "
-                   f"not {self.RATIO:g} x")
-        return CheckResult.failure(self.id, max_points, message, Diagnosis("ignores-learning-rate", message, evidence),
-                                   **evidence)
+        evidence: dict[str, Any] = {"lr_ratio": self.RATIO, "change_ratio": ratio, "relative_error": error}
+        if error > tol.rtol:
+            message = (f"with a learning rate {self.RATIO:g} x larger the parameters changed {ratio:.4g} x as much, "
+                       f"not {self.RATIO:g} x")
+            return CheckResult.failure(self.id, max_points, message,
+                                       Diagnosis("ignores-learning-rate", message, evidence), **evidence)
+        if grads is not None:
+            applied = self._applied(big, grads, lr)
+            evidence["update_error"] = applied
+            if applied > tol.rtol:
+                name = self._name(ctx)
+                message = (f"{name}() does not apply param - lr * gradient with the gradients your step returns "
+                           f"(relative error {applied:.3g})")
+                return CheckResult.failure(self.id, max_points, message,
+                                           Diagnosis("update-mismatch", message, evidence), **evidence)
+        return CheckResult.success(self.id, max_points, f"the step scales with the learning rate "
+                                   f"({self.RATIO:g} x the rate gives {ratio:.4g} x the change)", **evidence)
+
+    @staticmethod
+    def _applied(change: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> float:
+        """The largest relative error of ``before - after`` against ``lr * gradient`` over the parameters."""
+        worst = 0.0
+        for name, delta in change.items():
+            expected = lr * grads[name]
+            scale = max(float(np.max(np.abs(expected), initial=0.0)), float(np.max(np.abs(delta), initial=0.0)))
+            if scale > 0:
+                worst = max(worst, float(np.max(np.abs(delta - expected))) / scale)
+        return worst
+
+    @staticmethod
+    def _name(ctx: CheckContext) -> str:
+        described = ctx.binding.describe()
+        names = described.get("functions") or described.get("methods") or {}
+        return str(names.get("update", "the update"))

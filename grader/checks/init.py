@@ -24,10 +24,13 @@ class InitCheck(Check):
     title = "Initialisation"
 
     def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
+        if ctx.binding.init_missing:
+            message = f"the initialisation could not be graded: {ctx.binding.init_missing}"
+            return CheckResult.failure(self.id, max_points, message, Diagnosis("missing-interface", message))
         net = ctx.network()
         params = net.params()
-        shapes = ctx.assignment.network.param_shapes()
-        names = dict(zip(ctx.binding.reference_names, ctx.assignment.interface.parameters))
+        shapes = ctx.reference.network.param_shapes()
+        names = ctx.labels
         problems = []
         arrays = {}
         for name, expected in shapes.items():
@@ -44,7 +47,7 @@ class InitCheck(Check):
             return CheckResult.failure(self.id, max_points, "; ".join(problems),
                                        Diagnosis("bad-init-shape", "; ".join(problems)))
         symmetric = []
-        layers = len(ctx.assignment.network.layers) - 1
+        layers = len(ctx.reference.network.layers) - 1
         for layer in range(1, layers + 1):
             W = arrays[f"W{layer}"]
             if not np.any(W):

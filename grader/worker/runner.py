@@ -2,10 +2,13 @@
 
 Run as ``python -I -S runner.py REQUEST_FD REPLY_FD CONFIG`` for one worker,
 or ``python -I -S runner.py zygote CONTROL_FD CONFIG`` for a pre-warmed
-process that forks one fresh worker per submission (see :func:`zygote`). The
+process that forks one fresh worker per submission (see :func:`zygote`), or
+``python -I -S runner.py kernel CONNECTION_FILE CONFIG`` for a Jupyter kernel
+that also serves these requests (see ``kernelmode.py``). The
 student's stdout and stderr are whatever fds 1 and 2 are (the grader
 captures them). Standard
-library and NumPy only: the ``grader`` package is never imported here.
+library and NumPy only (and ipykernel in kernel mode): the ``grader`` package
+is never imported here.
 
 Requests (header ``op``):
 ``load`` runs the submission (``path`` of a .py file, or ``cells`` of a
@@ -34,6 +37,8 @@ import shell  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
+# The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
+del sys.modules["shell"], sys.modules["wire"]
 
 import numpy as np  # noqa: E402
 
@@ -193,7 +198,7 @@ class Server:
                 return
             encoder = Encoder(self.handles)
             try:
-                body = getattr(self, "op_" + str(op))(header, blobs, encoder)
+                body = self.handle(str(op), header, blobs, encoder)
                 self.reply({"ok": True, **body}, encoder.blobs)
             except Student as exc:
                 self.reply({"ok": False, "error": exc.info})
@@ -205,12 +210,20 @@ class Server:
                 self.reply({"ok": False, "error": {"type": "GraderRequest", "message": f"{type(exc).__name__}: {exc}",
                                                    "file": None, "line": None, "traceback": traceback.format_exc()[-4000:]}})
 
+    def handle(self, op: str, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        """Run one request (a kernel's worker runs it on the kernel's main thread, see ``kernelmode.py``)."""
+        return getattr(self, "op_" + op)(header, blobs, encoder)
+
     def reply(self, header: dict, blobs: list[bytes] | None = None) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001 - the student may have replaced or closed the stream
                 pass
+        self.write(header, blobs)
+
+    def write(self, header: dict, blobs: list[bytes] | None = None) -> None:
+        """Send a reply as it is."""
         wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
 
     def student(self, func, *args, **kwargs):
@@ -232,7 +245,7 @@ class Server:
         sys.argv = [str(header.get("name") or "notebook.ipynb")]  # as ``python lab.py`` would set it
         if header.get("folder"):
             os.chdir(header["folder"])
-            sys.path.insert(0, os.getcwd())
+        sys.path.insert(0, os.getcwd())  # the student's own modules import, as beside ``python lab.py``
         events = []
         for source, filename, cell in _units(header):
             self.files.add(filename)
@@ -446,9 +459,21 @@ def _run_child(fds: list[int], request: dict) -> None:
         os._exit(code)
 
 
+def kernel(connection_file: str, config: dict) -> int:
+    """Serve as a Jupyter kernel (see ``kernelmode.py``), under the same limits as any worker."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import kernelmode
+
+    del sys.path[0], sys.modules["kernelmode"]
+    return kernelmode.run(connection_file=connection_file, config=config, server_class=Server,
+                          describe=describe_exception, isolate=isolate)
+
+
 def main(argv: list[str]) -> int:
     if argv[1] == "zygote":
         return zygote(int(argv[2]))
+    if argv[1] == "kernel":
+        return kernel(argv[2], json.loads(argv[3]))
     request_fd, reply_fd = int(argv[1]), int(argv[2])
     config = json.loads(argv[3]) if len(argv) > 3 else {}
     server = Server(request_fd, reply_fd)

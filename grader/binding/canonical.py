@@ -1,49 +1,28 @@
-"""Binding: how the grader drives a student's network through the worker.
+"""The canonical binding: the class, attributes and methods named in the spec (the built-in assignments).
 
-A :class:`Binding` knows the names and conventions of the student's code;
-each call of :meth:`Binding.create` gives a fresh :class:`BoundNet` that
+A :class:`ClassBinding` knows the names and conventions of the template;
+each call of :meth:`ClassBinding.create` gives a fresh :class:`BoundNet` that
 speaks the reference's row-major convention (``X`` is ``(N, in)``, ``W`` is
 ``(in, out)``, ``b`` is ``(1, out)``) whatever the student's layout is.
-This module holds the canonical binding of the assignment's interface: a
-class with parameter attributes and ``forward``/``loss``/``backward`` methods.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from grader.assignment import Assignment, Interface
+from grader.binding.base import PACE_EPOCHS, SLACK, Layout, missing, run_paced
 from grader.errors import SubmissionFailure
 from grader.remote import Encoder, Ref
 from grader.sandbox import Worker, call_step
 
 
-def missing(what: str, found: list[str]) -> SubmissionFailure:
-    listing = ", ".join(found) if found else "nothing"
-    return SubmissionFailure("missing-interface", f"{what} not found (found: {listing})")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Conversion between the reference's row-major arrays and the student's."""
-
-    column: bool = False
-
-    def to_student(self, array: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(array.T) if self.column else array
-
-    def from_student(self, array: Any) -> Any:
-        return array.T if self.column and isinstance(array, np.ndarray) else array
-
-
 class BoundNet:
     """One instance of the student's network, in the reference's convention."""
 
-    PACE_EPOCHS = 20  # epochs of the first, timed part of a training run
-    SLACK = 20.0  # the rest may take this many times the first part's pace
+    PACE_EPOCHS = PACE_EPOCHS
+    SLACK = SLACK
 
     def __init__(self, binding: ClassBinding, worker: Worker, ref: Ref) -> None:
         self.binding = binding
@@ -89,11 +68,15 @@ class BoundNet:
         return self.worker.call(self._method(self.iface.loss, "loss"),
                                 self.layout.to_student(Y), self.layout.to_student(Y_pred))
 
-    def step(self, X: np.ndarray, Y: np.ndarray) -> None:
-        """One training step: forward(X), then backward(X, Y), which updates the parameters."""
+    def step(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray] | None:
+        """One training step: forward(X), then backward(X, Y), which updates the parameters.
+
+        Returns the gradients the step reported (never: they are read off the update).
+        """
         backward = self._method(self.iface.backward, "backward")
         self.forward(X)
         self.worker.call(backward, self.layout.to_student(X), self.layout.to_student(Y))
+        return None
 
     def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int) -> np.ndarray:
         """``epochs`` steps run inside the worker; returns each epoch's forward output, (epochs, N, out)."""
@@ -104,39 +87,24 @@ class BoundNet:
         encoder = Encoder()
         steps = [dict(call_step(encoder, forward, [x_ref], {}), record=[]),
                  call_step(encoder, backward, [x_ref, y_ref], {})]
-        outputs = self._run_program(steps, encoder.blobs, epochs)
-        if self.layout.column and isinstance(outputs, np.ndarray) and outputs.ndim == 3:
-            outputs = outputs.transpose(0, 2, 1)
-        return outputs
-
-
-    def _run_program(self, steps: list[dict[str, Any]], blobs: list[bytes], epochs: int) -> Any:
-        """Run ``epochs`` repetitions: a short first run times one epoch, and the rest gets a
-        deadline in proportion (``SLACK`` x that pace), so an endless loop costs seconds, not minutes."""
-        limits = self.worker.limits
-        first = min(epochs, self.PACE_EPOCHS)
-        started = time.monotonic()
-        head = self.worker.program(steps, blobs, repeat=first, timeout=limits.request_timeout)[0]
-        if first == epochs:
-            return head
-        pace = (time.monotonic() - started) / first
-        budget = min(limits.program_timeout, max(limits.request_timeout, self.SLACK * pace * (epochs - first)))
-        tail = self.worker.program(steps, blobs, repeat=epochs - first, timeout=budget)[0]
-        if isinstance(head, np.ndarray) and isinstance(tail, np.ndarray) and head.shape[1:] == tail.shape[1:]:
-            return np.concatenate([head, tail])
-        return None
+        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs))
 
 
 class ClassBinding:
     """The canonical binding: the class, attributes and methods named in the spec."""
 
     style = "class"
+    update_mode = "step"  # backward() updates the parameters itself
+    init_missing: str | None = None
+    bias_column = False
 
     def __init__(self, assignment: Assignment, namespace: list[dict[str, Any]]) -> None:
         self.assignment = assignment
         self.interface: Interface = assignment.interface
         self.layout = Layout(column=self.interface.layout == "column")
+        self.network = assignment.network
         self.reference_names = assignment.network.param_names()
+        self.labels = dict(zip(self.reference_names, self.interface.parameters))
         classes = {e["name"]: e for e in namespace if e.get("kind") == "class"}
         entry = classes.get(self.interface.class_name)
         if entry is None:
@@ -156,6 +124,9 @@ class ClassBinding:
             "methods": {"forward": i.forward, "loss": i.loss, "backward": i.backward},
             "learning_rate": i.learning_rate,
             "gradients": "inferred from the update: (before - after) / lr",
+            "update": f"by {i.backward}()",
+            "network": list(self.network.layers),
+            "pinned": sorted(i.pinned),
             "summary": f"class {i.class_name} ({i.layout}-major), parameters {', '.join(i.parameters)}, "
                        f"gradients read from the update of {i.backward}()",
         }

@@ -1,0 +1,366 @@
+"""The engine behind every detected binding: a :class:`Plan` of calls over the student's state.
+
+A plan says where each parameter lives (a :class:`Slot` under a root: an
+instance, a global, or a value the grader keeps in a worker handle), which
+function or method computes the forward pass, the loss and one training step,
+and how the gradients and the learning rate are passed. :class:`PlanNet`
+drives one fresh state with it, in the reference's row-major convention, with
+the same interface as the canonical :class:`~grader.binding.canonical.BoundNet`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from grader.binding.base import Layout, missing, run_paced
+from grader.binding.names import Source
+from grader.errors import SubmissionFailure
+from grader.remote import Encoder, Ref
+from grader.sandbox import Worker, call_step
+from reference import Network
+
+Path = tuple[tuple[str, Any], ...]
+
+
+def follow(value: Any, path: Path) -> Any:
+    """The part of a decoded value at ``path`` (items only); KeyError/IndexError/TypeError if absent."""
+    for kind, key in path:
+        if kind != "i":
+            raise TypeError("only items can be followed in a decoded value")
+        value = value[key]
+    return value
+
+
+def extend(ref: Ref, path: Path) -> Ref:
+    return Ref(ref.root, ref.path + tuple(path))
+
+
+def path_text(path: Path) -> str:
+    return "".join(f".{key}" if kind == "a" else f"[{key!r}]" for kind, key in path)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one reference parameter lives: ``root`` key plus a path; ``flat`` for a 1-D bias."""
+
+    name: str
+    label: str
+    root: str
+    path: Path = ()
+    flat: bool = False
+
+    @property
+    def weight(self) -> bool:
+        return self.name.startswith("W")
+
+    def to_student(self, array: np.ndarray, layout: Layout) -> np.ndarray:
+        if self.flat:
+            return np.array(array, dtype=np.float64).ravel()
+        return layout.weight_to_student(array) if self.weight else layout.to_student(array)
+
+    def from_student(self, value: Any, layout: Layout) -> Any:
+        """A value read from the student (a parameter or its gradient) in the reference's layout; a 1-D bias
+        (or bias gradient) is a row."""
+        if not isinstance(value, np.ndarray):
+            return value
+        if value.ndim == 1 and not self.weight:
+            return value.reshape(1, -1)
+        if value.ndim != 2:
+            return value
+        return layout.weight_from_student(value) if self.weight else layout.from_student(value)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the student's code: ``target`` is (root key, name) for a method, ("", name) for a global."""
+
+    label: str
+    target: tuple[str, str]
+    args: tuple[Source, ...] = ()
+    kwargs: tuple[tuple[str, Source], ...] = ()
+    store: str | None = None  # a handle root the whole result replaces
+    unpack: tuple[str | None, ...] = ()  # handle roots the result's elements replace (None: dropped)
+
+
+@dataclass(frozen=True)
+class GradientMap:
+    """Where the step's result holds each parameter's gradient."""
+
+    container: str  # tuple, list or dict
+    paths: tuple[tuple[str, Path], ...]  # reference name -> path into the result
+    labels: tuple[tuple[str, str], ...]  # reference name -> the student's name of the gradient
+
+    def read(self, value: Any, slots: Sequence[Slot], layout: Layout) -> dict[str, Any]:
+        by_name = {slot.name: slot for slot in slots}
+        labels = dict(self.labels)
+        out = {}
+        for name, path in self.paths:
+            try:
+                got = follow(value, path)
+            except (KeyError, IndexError, TypeError):
+                raise SubmissionFailure("gradient-shape", f"the step returned no gradient {labels[name]} "
+                                        f"for {by_name[name].label}") from None
+            out[name] = by_name[name].from_student(got, layout)
+        return out
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    """Where the learning rate goes: attributes or globals set by ``set_lr``; arguments are wired as ``lr``."""
+
+    places: tuple[tuple[str, str, str], ...] = ()  # (attribute|global|argument|constructor, root key, name)
+
+    def describe(self) -> str:
+        if not self.places:
+            return "none found (the step's own rate is used)"
+        words = {"attribute": "attribute", "global": "global", "argument": "argument", "constructor": "keyword"}
+        return ", ".join(f"{words[kind]} {name}" for kind, _, name in self.places)
+
+
+class State(Protocol):
+    """How a fresh state (the roots of the slots) is made in the worker."""
+
+    def create(self, worker: Worker, *, lr: float, sizes: Sequence[int] | None, plan: Plan) -> dict[str, Ref]: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a detected binding knows about the student's code."""
+
+    style: str
+    layout: Layout
+    slots: tuple[Slot, ...]
+    network: Network
+    state: State
+    forward: Call | None
+    output: Path | None = ()  # where the output is in the forward's result
+    step: Call | None = None  # backward, or a one-step train function
+    step_output: Path | None = None  # where the output is in a one-step function's result
+    update: Call | None = None
+    update_mode: str = "step"  # step: the step updates; function: the student's update; grader: params - lr*g
+    gradients: GradientMap | None = None  # set when the step returns the gradients
+    loss: Call | None = None
+    loss_order: str = "true-first"
+    lr: LearningRate = LearningRate()
+    bias_column: bool = False
+    init_missing: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def forward_first(self) -> bool:
+        """A step is preceded by a forward call (unless the step is a one-step function that returns the output)."""
+        return self.forward is not None and self.step_output is None
+
+
+class PlanNet:
+    """One fresh state of the student's network, driven by a plan, in the reference's convention."""
+
+    def __init__(self, binding: PlanBinding, worker: Worker, roots: dict[str, Ref]) -> None:
+        self.binding = binding
+        self.plan = binding.plan
+        self.worker = worker
+        self.roots = roots
+        self.layout = self.plan.layout
+        self.lr = 0.0
+        self.results = {"forward": worker.new_handle(), "backward": worker.new_handle(),
+                        "scratch": worker.new_handle()}
+
+    # -- parameters -----------------------------------------------------
+    def ref(self, slot: Slot) -> Ref:
+        return extend(self.roots[slot.root], slot.path)
+
+    def params(self) -> dict[str, Any]:
+        """The student's parameters under the reference's names (missing ones raise)."""
+        out = {}
+        for slot in self.plan.slots:
+            try:
+                value = self.worker.get(self.ref(slot))
+            except SubmissionFailure as exc:
+                if exc.kind == "exception" and exc.message.startswith(("AttributeError", "KeyError", "IndexError")):
+                    raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots]) from None
+                raise
+            out[slot.name] = slot.from_student(value, self.layout)
+        return out
+
+    def set_params(self, params: Mapping[str, np.ndarray]) -> None:
+        for slot in self.plan.slots:
+            self.worker.set(self.ref(slot), slot.to_student(params[slot.name], self.layout))
+
+    def set_lr(self, lr: float) -> None:
+        self.lr = float(lr)
+        for kind, root, name in self.plan.lr.places:
+            if kind == "attribute":
+                self.worker.set(self.roots[root].attr(name), float(lr), inplace=False)
+            elif kind == "global":
+                self.worker.set(Ref.name(name), float(lr), inplace=False)
+
+    # -- calls ----------------------------------------------------------
+    def _value(self, source: Source, X: Any, Y: Any, *, lr: float, Y_pred: Any = None) -> Any:
+        kind = source.kind
+        if kind == "X":
+            return X
+        if kind == "Y":
+            return Y
+        if kind == "Y_pred":
+            return Y_pred
+        if kind == "lr":
+            return float(lr)
+        if kind == "const":
+            return source.value
+        if kind == "root":
+            return extend(self.roots[source.key], source.path)
+        if kind == "global":
+            return Ref.name(source.key)
+        if kind == "result":
+            return extend(Ref.handle(self.results[source.key]), source.path)
+        raise ValueError(f"unknown argument source {kind}")
+
+    def _target(self, call: Call) -> Ref:
+        root, name = call.target
+        return self.roots[root].attr(name) if root else Ref.name(name)
+
+    def _arguments(self, call: Call, X: Any, Y: Any, *, lr: float, Y_pred: Any = None
+                   ) -> tuple[list[Any], dict[str, Any]]:
+        args = [self._value(s, X, Y, lr=lr, Y_pred=Y_pred) for s in call.args]
+        kwargs = {k: self._value(s, X, Y, lr=lr, Y_pred=Y_pred) for k, s in call.kwargs}
+        return args, kwargs
+
+    def _step_of(self, encoder: Encoder, call: Call, X: Any, Y: Any, *, lr: float, result: str | None = None,
+                 record: Path | None = None) -> dict[str, Any]:
+        args, kwargs = self._arguments(call, X, Y, lr=lr)
+        step = call_step(encoder, self._target(call), args, kwargs)
+        if call.store:
+            step["store"] = self.roots[call.store].root[1]
+        elif result:
+            step["store"] = self.results[result]
+        if call.unpack:
+            step["unpack"] = [self.roots[k].root[1] if k else self.results["scratch"] for k in call.unpack]
+        if record is not None:
+            step["record"] = [list(s) for s in record]
+        return step
+
+    def _training_steps(self, encoder: Encoder, X: Any, Y: Any, *, record: bool) -> list[dict[str, Any]]:
+        """forward (when the step needs it), the step, and the update: one epoch."""
+        plan = self.plan
+        if plan.step is None:
+            raise missing("a backward or training-step function (backward, backprop, train_step, ...)",
+                          self.available())
+        steps = []
+        if plan.forward_first:
+            assert plan.forward is not None
+            steps.append(self._step_of(encoder, plan.forward, X, Y, lr=self.lr, result="forward",
+                                       record=plan.output if record else None))
+        steps.append(self._step_of(encoder, plan.step, X, Y, lr=self.lr, result="backward",
+                                   record=plan.step_output if record and not plan.forward_first else None))
+        if plan.update_mode == "function" and plan.update is not None:
+            steps.append(self._step_of(encoder, plan.update, X, Y, lr=self.lr))
+        elif plan.update_mode == "grader" and plan.gradients is not None:
+            steps += self._grader_update(encoder)
+        return steps
+
+    def _grader_update(self, encoder: Encoder) -> list[dict[str, Any]]:
+        """``param -= lr * grad`` in place, for a student whose step returns gradients and who has no update."""
+        assert self.plan.gradients is not None
+        slots = {slot.name: slot for slot in self.plan.slots}
+        scratch = Ref.handle(self.results["scratch"])
+        steps = []
+        for name, path in self.plan.gradients.paths:
+            grad = extend(Ref.handle(self.results["backward"]), path)
+            steps.append(dict(call_step(encoder, grad.attr("__mul__"), [float(self.lr)], {}),
+                              store=self.results["scratch"]))
+            steps.append(call_step(encoder, self.ref(slots[name]).attr("__isub__"), [scratch], {}))
+        return steps
+
+    def available(self) -> list[str]:
+        """The student's functions (or methods) the detection saw, for missing-interface messages."""
+        return list(self.plan.details.get("available", sorted(self.plan.names.values())))
+
+    # -- the interface the checks use -------------------------------------
+    def forward(self, X: np.ndarray) -> Any:
+        plan = self.plan
+        Xs = self.layout.to_student(X)
+        if plan.forward is not None:
+            args, kwargs = self._arguments(plan.forward, Xs, None, lr=self.lr)
+            result = self.worker.call(self._target(plan.forward), *args, **kwargs)
+            return self._output(result, plan.output)
+        if plan.step is not None and plan.step_output is not None:
+            saved = self.params()
+            out_size = plan.network.layers[-1]
+            Y0 = self.layout.to_student(np.zeros((X.shape[0], out_size)))
+            args, kwargs = self._arguments(plan.step, Xs, Y0, lr=0.0)
+            try:
+                result = self.worker.call(self._target(plan.step), *args, **kwargs)
+            finally:
+                self.set_params(saved)
+            return self._output(result, plan.step_output)
+        raise missing("a forward function (forward, feedforward, predict, ...)", self.available())
+
+    def _output(self, result: Any, path: Path | None) -> Any:
+        try:
+            value = follow(result, path or ())
+        except (KeyError, IndexError, TypeError):
+            value = result
+        return self.layout.from_student(value)
+
+    def loss(self, Y: np.ndarray, Y_pred: np.ndarray) -> Any:
+        if self.plan.loss is None:
+            raise missing("a loss function (loss, compute_loss, mse, cost, cross_entropy, ...)", self.available())
+        Ys, Ps = self.layout.to_student(Y), self.layout.to_student(Y_pred)
+        args = [self._value(s, None, Ys, lr=self.lr, Y_pred=Ps) for s in self.plan.loss.args]
+        kwargs = {k: self._value(s, None, Ys, lr=self.lr, Y_pred=Ps) for k, s in self.plan.loss.kwargs}
+        return self.worker.call(self._target(self.plan.loss), *args, **kwargs)
+
+    def step(self, X: np.ndarray, Y: np.ndarray) -> dict[str, Any] | None:
+        """One training step; returns the gradients when the student's step returns them, else None."""
+        encoder = Encoder()
+        steps = self._training_steps(encoder, self.layout.to_student(X), self.layout.to_student(Y), record=False)
+        self.worker.program(steps, encoder.blobs, repeat=1, timeout=self.worker.limits.request_timeout)
+        if self.plan.gradients is None:
+            return None
+        value = self.worker.get(Ref.handle(self.results["backward"]))
+        return self.plan.gradients.read(value, self.plan.slots, self.layout)
+
+    def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int) -> Any:
+        """``epochs`` steps run inside the worker; returns each epoch's output, (epochs, N, out), or None."""
+        x_ref = self.worker.put(self.layout.to_student(X))
+        y_ref = self.worker.put(self.layout.to_student(Y))
+        encoder = Encoder()
+        steps = self._training_steps(encoder, x_ref, y_ref, record=True)
+        if not any(s.get("record") is not None for s in steps):
+            run_paced(self.worker, steps, encoder.blobs, epochs)
+            return None
+        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs))
+
+
+class PlanBinding:
+    """A detected (or pinned) binding: creates :class:`PlanNet` states and describes itself."""
+
+    def __init__(self, plan: Plan, *, summary: str, description: Mapping[str, Any]) -> None:
+        self.plan = plan
+        self.style = plan.style
+        self.layout = plan.layout
+        self.network = plan.network
+        self.bias_column = plan.bias_column
+        self.update_mode = plan.update_mode
+        self.init_missing = plan.init_missing
+        order = {name: i for i, name in enumerate(plan.network.param_names())}
+        slots = sorted(plan.slots, key=lambda s: order.get(s.name, len(order)))
+        self.reference_names = [s.name for s in slots]
+        self.labels = {s.name: s.label for s in slots}
+        self.summary = summary
+        self.description = dict(description)
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.description, "summary": self.summary}
+
+    def create(self, worker: Worker, *, lr: float, sizes: Sequence[int] | None = None) -> PlanNet:
+        """A fresh state (``sizes``: other layer sizes than the student's; the grader then sets every parameter)."""
+        roots = self.plan.state.create(worker, lr=lr, sizes=sizes, plan=self.plan)
+        net = PlanNet(self, worker, roots)
+        net.set_lr(lr)
+        return net
