@@ -15,6 +15,8 @@ Standalone: standard library, NumPy and ipykernel only.
 from __future__ import annotations
 
 import contextvars
+import importlib
+import os
 import re
 import socket
 import sys
@@ -133,6 +135,8 @@ def run(*, connection_file: str, config: dict, server_class: type, describe: Cal
     app.initialize([f"--IPKernelApp.connection_file={connection_file}", "--HistoryManager.hist_file=:memory:",
                     f"--ipython-dir={config['ipython_dir']}", "--log-level=ERROR"])
     shell = app.shell
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the student's own modules import (IPython 9 no longer adds it)
     shell.compile.get_code_name = cell_name
     files = CellFiles(shell.compile)
     channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -141,6 +145,8 @@ def run(*, connection_file: str, config: dict, server_class: type, describe: Cal
     server.shell, server.kernel, server.events, server.files = shell, app.kernel, [], files
     server.namespace, server.isolation = shell.user_ns, isolation
     shell.events.register("post_run_cell", recorder(server=server, files=files, describe=describe))
+    # A module a cell just wrote (%%writefile) must import in the next one, whatever the file system's clock.
+    shell.events.register("pre_run_cell", lambda *_: importlib.invalidate_caches())
     threading.Thread(target=server.serve, name="grader-requests", daemon=True).start()
     app.start()
     channel.close()
