@@ -49,6 +49,8 @@ def graded() -> dict[str, SubmissionResult]:
     paths = [*SOURCES.values(), broken_notebook(folder)]
     with ThreadPoolExecutor(max_workers=len(paths)) as pool:
         results = list(pool.map(grade_file, paths))
+    internal = [r for r in results if r.error is not None and r.error.source == "grader"]
+    assert not internal, f"the grader failed on {internal[0].student}: {internal[0].error.traceback}"
     return {r.student: r for r in results}
 
 
