@@ -9,6 +9,7 @@ the grader itself is reported as ``internal`` (``source: grader``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 import time
 import traceback
 from contextlib import contextmanager
@@ -209,8 +210,30 @@ def grade_submission(
 
     ``forker`` (a :class:`~grader.zygote.Zygote`) starts the worker by forking a pre-warmed process.
     ``kernel`` (see :data:`KERNEL_MODES`): run a notebook in a Jupyter kernel when it needs one
-    (``auto``, see :func:`grader.notebook.needs_kernel`), ``never``, or ``always``.
+    (``auto``, see :func:`grader.notebook.needs_kernel`), ``never``, or ``always``. A failure of the
+    grader itself is retried once, in a fresh worker, and the retry is noted in the result.
     """
+    options = dict(submission=submission, assignment=assignment, reference=reference, limits=limits, seed=seed,
+                   kernel=kernel)
+    result = _grade_once(**options, forker=forker)
+    if result.error is None or result.error.source != "grader":
+        return result
+    retried = _grade_once(**options, forker=None)
+    note = f"the grader failed once and graded again in a fresh worker: {result.error.message}"
+    return replace(retried, warnings=(*retried.warnings, note))
+
+
+def _grade_once(
+    *,
+    submission: Submission,
+    assignment: Assignment,
+    reference: Reference | None,
+    limits: Limits,
+    seed: int,
+    forker: Forker | None,
+    kernel: str,
+) -> SubmissionResult:
+    """One attempt at :func:`grade_submission`."""
     started = time.monotonic()
     reference = reference or Reference(assignment, seed)
     session = Session(submission, assignment, limits, forker, kernel, seed=seed)

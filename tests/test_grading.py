@@ -140,3 +140,33 @@ def test_starter_runs_but_earns_nothing_it_did_not_do(assignment):
     for check in ("forward", "loss", "gradients", "update", "descent"):
         assert not result.check(check).passed
         assert "exception" in {d.tag for d in result.check(check).diagnoses}
+
+
+def test_a_failure_of_the_grader_is_retried_once_and_noted(monkeypatch):
+    import grader.grading as grading
+
+    real = grading.run_check
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("transient grader fault")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "run_check", flaky)
+    result = grade_file(FILES / "two_layer" / "passes_mean.py")
+    assert result.error is None and result.score == result.max_score
+    assert any("transient grader fault" in w for w in result.warnings)
+
+
+def test_a_grader_failure_that_persists_is_reported_as_internal(monkeypatch):
+    import grader.grading as grading
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("grader bug")
+
+    monkeypatch.setattr(grading, "run_check", broken)
+    result = grade_file(FILES / "two_layer" / "passes_mean.py")
+    assert result.status == "error" and result.error.kind == "internal" and result.error.source == "grader"
+    assert "grader bug" in result.error.traceback and result.score == 0
