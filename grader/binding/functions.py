@@ -22,7 +22,7 @@ from grader.binding.context import FATAL, Candidate, Detection
 from grader.binding.names import (BACKWARD, FORWARD, INIT, LOSS, LR_NAME, UPDATE, X_NAME, Param, Signature,
                                   Source, first_present)
 from grader.binding.pins import pinned_mapping
-from grader.binding.plan import LearningRate, Plan, Slot
+from grader.binding.plan import Call, LearningRate, Plan, Slot
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
 from grader.binding.structure import Entry, Mapping, detection_layers, layer_hint, mappings, role_of
@@ -312,15 +312,20 @@ def _completer(det: Detection, forward: str, arguments: list[Root], init: str
             if call is not None and any(s.kind in ("root", "result") for s in (*call.args, *(s for _, s in call.kwargs))):
                 step = call
                 break
-        places = list(global_rates(det))
-        if step is not None and any(s.kind == "lr" for s in (*step.args, *(s for _, s in step.kwargs))):
-            places.append(("argument", "", f"of {step.label}()"))
-        names = {**plan.names, **({"backward": step.label} if step else {})}
-        loss = loss_call(det)
-        if loss is not None:
-            names["loss"] = loss.label
-        return replace(plan, step=step, loss=loss, lr=LearningRate(tuple(places)), names=names)
+        return with_step(plan, det, step)
     return complete
+
+
+def with_step(plan: Plan, det: Detection, step: Call | None) -> Plan:
+    """``plan`` completed with the one-step call found, where its learning rate lives, and the loss."""
+    places = list(global_rates(det))
+    if step is not None and any(s.kind == "lr" for s in (*step.args, *(s for _, s in step.kwargs))):
+        places.append(("argument", "", f"of {step.label}()"))
+    names = {**plan.names, **({"backward": step.label} if step else {})}
+    loss = loss_call(det)
+    if loss is not None:
+        names["loss"] = loss.label
+    return replace(plan, step=step, loss=loss, lr=LearningRate(tuple(places)), names=names)
 
 
 def global_rates(det: Detection) -> list[tuple[str, str, str]]:

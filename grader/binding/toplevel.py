@@ -14,12 +14,12 @@ from typing import Any, Callable, Sequence
 
 from grader.binding.base import LAYOUTS, Layout
 from grader.binding.context import Candidate, Detection
-from grader.binding.functions import copy_value, global_rates
+from grader.binding.functions import copy_value, with_step
 from grader.binding.names import BACKWARD, FORWARD, LOSS, UPDATE, X_NAME, Signature, Source, first_present
 from grader.binding.pins import pinned_mapping
-from grader.binding.plan import Call, LearningRate, Plan
+from grader.binding.plan import Call, Plan
 from grader.binding.probe import Trial
-from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
+from grader.binding.steps import finish, make_call, result_pool, step_pool, update_options
 from grader.binding.structure import describe_entries, detection_layers, entries_of, mappings, role_of
 from grader.remote import Ref
 from grader.sandbox import Worker
@@ -111,14 +111,7 @@ def _completer(det: Detection, forward: str | None, steps: list[str]) -> Callabl
                              epochs=True)
             step = next((c for c in (make_call(f, ("", f), det.function(f) or Signature(), pool) for f in steps)
                          if c is not None), None)
-        places = list(global_rates(det))
-        if step is not None and any(s.kind == "lr" for s in (*step.args, *(s for _, s in step.kwargs))):
-            places.append(("argument", "", f"of {step.label}()"))
-        names = {**plan.names, **({"backward": step.label} if step else {})}
-        loss = loss_call(det)
-        if loss is not None:
-            names["loss"] = loss.label
-        return replace(plan, step=step, loss=loss, lr=LearningRate(tuple(places)), names=names)
+        return with_step(plan, det, step)
     return complete
 
 
