@@ -7,8 +7,9 @@ top level and plotting), then, in one run on this machine:
 
 1. runs every notebook's code once as a plain ``python`` script (``--workers`` at a time): the floor;
 2. grades them all with ``grade_paths`` (pre-forked workers, every check included);
-3. executes a sample with nbclient (a Jupyter kernel per notebook: the engine nbgrader and otter-grader
-   execute notebooks with), per notebook. nbgrader and otter-grader themselves are not driven yet.
+3. executes a sample with nbclient (a Jupyter kernel per notebook), and the same sample with
+   ``nbgrader autograde`` where nbgrader is installed (``pip install nbgrader``, or ``--nbgrader PATH`` to
+   one in another environment), per notebook. otter-grader is not driven.
 
 Prints per-submission times, total wall, peak memory of the grading, and, last, the ratio of the
 grader's wall time to the plain scripts' wall time.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -157,6 +159,25 @@ def _time_kernels(notebooks: list[Path], NotebookClient) -> list[float]:
     return times
 
 
+def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> float:
+    """Seconds per notebook of ``nbgrader autograde`` on the same notebooks (a throw-away course)."""
+    (course / "source" / "lab").mkdir(parents=True)
+    shutil.copy(notebooks[0], course / "source" / "lab" / "lab.ipynb")
+    for index, notebook in enumerate(notebooks):
+        folder = course / "submitted" / f"student{index:03d}" / "lab"
+        folder.mkdir(parents=True)
+        shutil.copy(notebook, folder / "lab.ipynb")
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'bench'\n"
+        "c.ExecutePreprocessor.timeout = 120\n")
+    quiet = {"cwd": course, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True,
+             "env": {**os.environ, "MPLBACKEND": "Agg", "PATH": f"{nbgrader.parent}{os.pathsep}{os.environ['PATH']}"}}
+    subprocess.run([str(nbgrader), "generate_assignment", "lab", "--force"], **quiet)
+    start = time.perf_counter()
+    subprocess.run([str(nbgrader), "autograde", "lab", "--create", "--force"], **quiet)
+    return (time.perf_counter() - start) / len(notebooks)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -165,7 +186,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kernel-sample", type=int, default=10, help="notebooks executed with nbclient (0: skip)")
+    parser.add_argument("--kernel-sample", type=int, default=10,
+                        help="notebooks executed with nbclient and nbgrader (0: skip)")
+    parser.add_argument("--nbgrader", help="the nbgrader command, e.g. from a separate virtual environment")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder, scripts_dir = Path(tmp) / "class", Path(tmp) / "scripts"
@@ -189,10 +212,15 @@ def main() -> None:
             kernel_times = run_nbclient(sample)
             print(f"nbclient      : median per notebook {median(kernel_times):.3f} s "
                   f"({median(kernel_times) / median(grade_times):.1f} x the grader's per-notebook time)")
-        for tool in ("nbgrader", "otter"):
-            state = "installed" if importlib.util.find_spec(tool) else "not installed"
-            print(f"{tool:<14}: {state}; not measured by this benchmark yet (both execute notebooks through "
-                  "nbclient, measured above, plus their own work)")
+        nbgrader = args.nbgrader or shutil.which("nbgrader")
+        if nbgrader and sample:
+            per_notebook = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "course")
+            print(f"nbgrader      : autograde {per_notebook:.3f} s per notebook "
+                  f"({per_notebook / median(grade_times):.1f} x the grader's per-notebook time)")
+        else:
+            print("nbgrader      : not installed (pip install nbgrader, or --nbgrader PATH); not measured")
+        state = "installed" if importlib.util.find_spec("otter") else "not installed"
+        print(f"otter-grader  : {state}; not driven by this benchmark (it executes notebooks with nbclient too)")
         print(f"ratio grader/plain scripts (wall): {grade_wall / script_wall:.2f}")
 
 
