@@ -9,7 +9,8 @@ top level and plotting), then, in one run on this machine:
 2. grades them all with ``grade_paths`` (pre-forked workers, every check included);
 3. executes a sample with nbclient (a Jupyter kernel per notebook), and the same sample with
    ``nbgrader autograde`` where nbgrader is installed (``pip install nbgrader``, or ``--nbgrader PATH`` to
-   one in another environment), per notebook. otter-grader is not driven.
+   one in another environment) and ``otter run`` (no container) where otter-grader is installed
+   (``--otter PATH``), per notebook.
 
 Prints per-submission times, total wall, peak memory of the grading, and, last, the ratio of the
 grader's wall time to the plain scripts' wall time.
@@ -17,7 +18,6 @@ grader's wall time to the plain scripts' wall time.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import statistics
@@ -178,6 +178,30 @@ def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> float:
     return (time.perf_counter() - start) / len(notebooks)
 
 
+OTTER_TEST = """OK_FORMAT = True
+test = {"name": "q1", "points": 1, "suites": [{"cases": [{"code": ">>> 1 + 1\\n2", "hidden": False,
+        "locked": False}], "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}
+"""
+
+
+def run_otter(notebooks: list[Path], otter: Path, folder: Path) -> list[float]:
+    """Seconds per notebook of ``otter run`` (no container) with a one-test autograder."""
+    (folder / "tests").mkdir(parents=True)
+    (folder / "tests" / "q1.py").write_text(OTTER_TEST)
+    quiet = {"cwd": folder, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True,
+             "env": {**os.environ, "MPLBACKEND": "Agg", "PATH": f"{otter.parent}{os.pathsep}{os.environ['PATH']}"}}
+    subprocess.run([str(otter), "generate", "-t", "tests", "-o", "autograder.zip", "--no-requirements",
+                    "--no-environment", "--no-config"], **quiet)
+    times = []
+    for index, notebook in enumerate(notebooks):
+        out = folder / f"out{index}"
+        out.mkdir()
+        start = time.perf_counter()
+        subprocess.run([str(otter), "run", "-a", "autograder.zip", "-o", str(out), str(notebook)], **quiet)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -189,6 +213,7 @@ def main() -> None:
     parser.add_argument("--kernel-sample", type=int, default=10,
                         help="notebooks executed with nbclient and nbgrader (0: skip)")
     parser.add_argument("--nbgrader", help="the nbgrader command, e.g. from a separate virtual environment")
+    parser.add_argument("--otter", help="the otter command (otter-grader), e.g. from a separate virtual environment")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder, scripts_dir = Path(tmp) / "class", Path(tmp) / "scripts"
@@ -219,8 +244,13 @@ def main() -> None:
                   f"({per_notebook / median(grade_times):.1f} x the grader's per-notebook time)")
         else:
             print("nbgrader      : not installed (pip install nbgrader, or --nbgrader PATH); not measured")
-        state = "installed" if importlib.util.find_spec("otter") else "not installed"
-        print(f"otter-grader  : {state}; not driven by this benchmark (it executes notebooks with nbclient too)")
+        otter = args.otter or shutil.which("otter")
+        if otter and sample:
+            otter_times = run_otter(sample, Path(otter), Path(tmp) / "otter")
+            print(f"otter-grader  : otter run (no container) median {median(otter_times):.3f} s per notebook "
+                  f"({median(otter_times) / median(grade_times):.1f} x the grader's per-notebook time)")
+        else:
+            print("otter-grader  : not installed (pip install otter-grader, or --otter PATH); not measured")
         print(f"ratio grader/plain scripts (wall): {grade_wall / script_wall:.2f}")
 
 
