@@ -234,21 +234,29 @@ def main() -> None:
         print(f"scores        : {dict(sorted(scores.items()))}")
         sample = notebooks[: args.kernel_sample]
         if sample:
+            # The other tools run one notebook at a time: compare with the grader doing the same.
+            alone = Path(tmp) / "sample"
+            alone.mkdir()
+            for notebook in sample:
+                shutil.copy(notebook, alone / notebook.name)
+            sample_wall, _, _, _ = grade_all(alone, 1)
+            one = sample_wall / len(sample)
+            print(f"grader, one at a time: {one:.3f} s per notebook on a sample of {len(sample)} (all checks)")
             kernel_times = run_nbclient(sample)
             print(f"nbclient      : median per notebook {median(kernel_times):.3f} s "
-                  f"({median(kernel_times) / median(grade_times):.1f} x the grader's per-notebook time)")
+                  f"({median(kernel_times) / one:.1f} x the grader, one at a time)")
         nbgrader = args.nbgrader or shutil.which("nbgrader")
         if nbgrader and sample:
             per_notebook = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "course")
             print(f"nbgrader      : autograde {per_notebook:.3f} s per notebook "
-                  f"({per_notebook / median(grade_times):.1f} x the grader's per-notebook time)")
+                  f"({per_notebook / one:.1f} x the grader, one at a time)")
         else:
             print("nbgrader      : not installed (pip install nbgrader, or --nbgrader PATH); not measured")
         otter = args.otter or shutil.which("otter")
         if otter and sample:
             otter_times = run_otter(sample, Path(otter), Path(tmp) / "otter")
             print(f"otter-grader  : otter run (no container) median {median(otter_times):.3f} s per notebook "
-                  f"({median(otter_times) / median(grade_times):.1f} x the grader's per-notebook time)")
+                  f"({median(otter_times) / one:.1f} x the grader, one at a time)")
         else:
             print("otter-grader  : not installed (pip install otter-grader, or --otter PATH); not measured")
         print(f"ratio grader/plain scripts (wall): {grade_wall / script_wall:.2f}")
