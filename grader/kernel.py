@@ -20,7 +20,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
@@ -30,42 +30,19 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import InternalError, SubmissionFailure
-from grader.sandbox import RUNNER, Forker, Limits, OutputBuffer, ProcessCap, Worker, clean_env, worker_config
+from grader.sandbox import RUNNER, CappedOutput, Forker, Limits, OutputBuffer, ProcessCap, Worker, clean_env, worker_config
 
 KERNEL_NAME = "backprop-grader"
 STARTUP_TIMEOUT = 60.0  # the kernel's own start, not counted in the submission's load time
 _IN_CELL = re.compile(r"<In\[(\d+)\]>")
 
 
-class StreamOutput:
-    """The text a kernel's cells printed: the first ``cap`` bytes are kept, an output flood kills.
-
-    Stands where :class:`~grader.sandbox.OutputBuffer` stands for a plain worker
-    (``dropped``, ``flooded``, ``text()``).
-    """
-
-    def __init__(self, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
-        self.cap = cap
-        self.kill_after = kill_after
-        self.on_flood = on_flood
-        self.data = bytearray()
-        self.dropped = 0
-        self.flooded = False
+class StreamOutput(CappedOutput):
+    """The text a kernel's cells printed, kept as a plain worker's output is (first ``cap`` bytes;
+    an output flood kills)."""
 
     def write(self, text: str) -> None:
-        chunk = text.encode("utf-8", errors="replace")
-        room = max(self.cap - len(self.data), 0)
-        self.data += chunk[:room]
-        self.dropped += max(len(chunk) - room, 0)
-        if not self.flooded and len(self.data) + self.dropped > self.kill_after:
-            self.flooded = True
-            self.on_flood()
-
-    def text(self) -> str:
-        text = self.data.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output not kept]"
-        return text
+        self.add(text.encode("utf-8", errors="replace"))
 
 
 class GradingClient(NotebookClient):

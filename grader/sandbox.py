@@ -94,39 +94,49 @@ def site_view(cache: Path | None = None) -> Path:
     return view
 
 
-class OutputBuffer:
-    """Drains a pipe in a thread, keeping the first ``cap`` bytes.
+class CappedOutput:
+    """Output kept up to ``cap`` bytes; past ``kill_after`` bytes in all, ``on_flood`` is called once
+    (the worker is killed: an output flood is a limit of its own, ``output-limit``)."""
 
-    Past ``kill_after`` bytes in all, ``on_flood`` is called once (the worker
-    is killed: an output flood is a limit of its own, ``output-limit``).
-    """
-
-    def __init__(self, fd: int, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
+    def __init__(self, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
         self.cap = cap
         self.kill_after = kill_after
         self.on_flood = on_flood
         self.data = bytearray()
         self.dropped = 0
         self.flooded = False
+
+    def add(self, chunk: bytes) -> None:
+        room = max(self.cap - len(self.data), 0)
+        self.data += chunk[:room]
+        self.dropped += max(len(chunk) - room, 0)
+        if not self.flooded and len(self.data) + self.dropped > self.kill_after:
+            self.flooded = True
+            self.on_flood()
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output not kept]"
+        return text
+
+
+class OutputBuffer(CappedOutput):
+    """Drains a pipe in a thread into a :class:`CappedOutput`."""
+
+    def __init__(self, fd: int, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
+        super().__init__(cap, kill_after=kill_after, on_flood=on_flood)
         self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
         self.thread.start()
 
     def _drain(self, fd: int) -> None:
         with os.fdopen(fd, "rb", buffering=0) as stream:
             while chunk := stream.read(65536):
-                room = self.cap - len(self.data)
-                self.data += chunk[:max(room, 0)]
-                self.dropped += max(len(chunk) - max(room, 0), 0)
-                if not self.flooded and len(self.data) + self.dropped > self.kill_after:
-                    self.flooded = True
-                    self.on_flood()
+                self.add(chunk)
 
     def text(self) -> str:
         self.thread.join(timeout=2)
-        text = self.data.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output not kept]"
-        return text
+        return super().text()
 
 
 def clean_env(home: str) -> dict[str, str]:
