@@ -7,13 +7,14 @@ top level and plotting), then, in one run on this machine:
 
 1. runs every notebook's code once as a plain ``python`` script (``--workers`` at a time): the floor;
 2. grades them all with ``grade_paths`` (pre-forked workers, every check included);
-3. executes a sample with nbclient (a Jupyter kernel per notebook), and the same sample with
-   ``nbgrader autograde`` where nbgrader is installed (``pip install nbgrader``, or ``--nbgrader PATH`` to
-   one in another environment) and ``otter run`` (no container) where otter-grader is installed
-   (``--otter PATH``), per notebook.
+3. grades a sample one notebook at a time, and runs the same sample with nbclient (a Jupyter kernel
+   per notebook), ``nbgrader autograde`` where nbgrader is installed (``pip install nbgrader``, or
+   ``--nbgrader PATH`` to one in another environment; the whole sample in one command, then one command
+   per student) and ``otter run`` (no container) where otter-grader is installed (``--otter PATH``).
 
-Prints per-submission times, total wall, peak memory of the grading, and, last, the ratio of the
-grader's wall time to the plain scripts' wall time.
+Prints per-submission times, total wall, peak memory of the grading, each other tool's time per
+notebook as a multiple of the grader's (one at a time, and per notebook of the class run), and, last,
+the ratio of the grader's wall time to the plain scripts' wall time.
 """
 from __future__ import annotations
 
@@ -107,19 +108,27 @@ class MemorySampler:
 
     @staticmethod
     def total() -> int:
-        total = 0
+        """Resident memory of this process and all its descendants (other graders on the machine excluded)."""
+        parents, rss = {}, {}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                if int(pid) != os.getpid() and b"runner.py" not in cmd:
-                    continue
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        return total
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            parents[int(pid)] = int(fields.get("PPid", "0").strip() or 0)
+            rss[int(pid)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+
+        def ours(pid: int) -> bool:
+            for _ in range(64):
+                if pid == os.getpid():
+                    return True
+                if pid <= 1:
+                    return False
+                pid = parents.get(pid, 0)
+            return False
+
+        return sum(size for pid, size in rss.items() if ours(pid))
 
 
 def grade_all(folder: Path, workers: int) -> tuple[float, list[float], int, list]:
@@ -159,8 +168,9 @@ def _time_kernels(notebooks: list[Path], NotebookClient) -> list[float]:
     return times
 
 
-def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> float:
-    """Seconds per notebook of ``nbgrader autograde`` on the same notebooks (a throw-away course)."""
+def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> tuple[float, float]:
+    """Seconds per notebook of ``nbgrader autograde`` on the same notebooks (a throw-away course): the
+    whole sample in one command, and the median of one command per student."""
     (course / "source" / "lab").mkdir(parents=True)
     shutil.copy(notebooks[0], course / "source" / "lab" / "lab.ipynb")
     for index, notebook in enumerate(notebooks):
@@ -175,7 +185,13 @@ def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> float:
     subprocess.run([str(nbgrader), "generate_assignment", "lab", "--force"], **quiet)
     start = time.perf_counter()
     subprocess.run([str(nbgrader), "autograde", "lab", "--create", "--force"], **quiet)
-    return (time.perf_counter() - start) / len(notebooks)
+    whole_class = (time.perf_counter() - start) / len(notebooks)
+    per_student = []
+    for index in range(len(notebooks)):  # as on each submission: one command per student
+        start = time.perf_counter()
+        subprocess.run([str(nbgrader), "autograde", "lab", "--student", f"student{index:03d}", "--force"], **quiet)
+        per_student.append(time.perf_counter() - start)
+    return whole_class, statistics.median(per_student)
 
 
 OTTER_TEST = """OK_FORMAT = True
@@ -241,22 +257,29 @@ def main() -> None:
                 shutil.copy(notebook, alone / notebook.name)
             sample_wall, _, _, _ = grade_all(alone, 1)
             one = sample_wall / len(sample)
-            print(f"grader, one at a time: {one:.3f} s per notebook on a sample of {len(sample)} (all checks)")
+            batch = grade_wall / args.count
+            print(f"grader, one at a time: {one:.3f} s per notebook on a sample of {len(sample)} (all checks); "
+                  f"in the class run above: {batch:.3f} s per notebook (wall / count, --workers {args.workers})")
+
+            def versus(seconds: float) -> str:
+                return f"{seconds / one:.1f} x the grader one at a time, {seconds / batch:.1f} x its class run"
+
             kernel_times = run_nbclient(sample)
-            print(f"nbclient      : median per notebook {median(kernel_times):.3f} s "
-                  f"({median(kernel_times) / one:.1f} x the grader, one at a time)")
+            print(f"nbclient      : median per notebook {median(kernel_times):.3f} s ({versus(median(kernel_times))})")
         nbgrader = args.nbgrader or shutil.which("nbgrader")
         if nbgrader and sample:
-            per_notebook = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "course")
-            print(f"nbgrader      : autograde {per_notebook:.3f} s per notebook "
-                  f"({per_notebook / one:.1f} x the grader, one at a time)")
+            whole_class, per_student = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "course")
+            print(f"nbgrader      : autograde, whole sample in one command: {whole_class:.3f} s per notebook "
+                  f"({versus(whole_class)})")
+            print(f"nbgrader      : autograde, one command per student: median {per_student:.3f} s "
+                  f"({versus(per_student)})")
         else:
             print("nbgrader      : not installed (pip install nbgrader, or --nbgrader PATH); not measured")
         otter = args.otter or shutil.which("otter")
         if otter and sample:
             otter_times = run_otter(sample, Path(otter), Path(tmp) / "otter")
-            print(f"otter-grader  : otter run (no container) median {median(otter_times):.3f} s per notebook "
-                  f"({median(otter_times) / one:.1f} x the grader, one at a time)")
+            print(f"otter-grader  : otter run (no container), one command per notebook: median "
+                  f"{median(otter_times):.3f} s ({versus(median(otter_times))})")
         else:
             print("otter-grader  : not installed (pip install otter-grader, or --otter PATH); not measured")
         print(f"ratio grader/plain scripts (wall): {grade_wall / script_wall:.2f}")

@@ -6,6 +6,7 @@ field; the built-in specs live in ``assignments/<name>/spec.toml``.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -76,7 +77,11 @@ class Interface:
 
 @dataclass(frozen=True)
 class Training:
-    """The XOR training run of the descent check, from a fixed init."""
+    """The XOR training run of the descent check, from a fixed init.
+
+    ``epochs`` is the budget: with ``stop_when_solved`` the run stops at the first checkpoint (every
+    ``checkpoint`` epochs) where XOR is solved.
+    """
 
     epochs: int
     lr: float
@@ -84,6 +89,12 @@ class Training:
     scale: float | None = None
     bias_scale: float = 0.0
     max_loss_ratio: float = 0.1
+    stop_when_solved: bool = True
+
+    @property
+    def checkpoint(self) -> int:
+        """Epochs between two looks at the parameters: a twentieth of the budget (all of it without early stop)."""
+        return max(1, math.ceil(self.epochs / 20)) if self.stop_when_solved else self.epochs
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,13 @@ def _reject_unknown(section: Mapping[str, Any], allowed: set[str], where: str) -
         raise SpecError(f"{where}: unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
 
 
+def _flag(section: Mapping[str, Any], key: str, *, default: bool, where: str) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: {key} must be true or false (got {value!r})")
+    return value
+
+
 def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> Assignment:
     """Validate spec data and build an :class:`Assignment` (SpecError on any problem)."""
     where = str(source or "spec")
@@ -193,7 +211,8 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
     _reject_unknown(meta, {"name", "title", "version", "description"}, f"{where} [assignment]")
     _reject_unknown(net, {"layers", "hidden", "output", "loss", "bias"}, f"{where} [network]")
     _reject_unknown(iface, set(INTERFACE_FIELDS), f"{where} [interface]")
-    _reject_unknown(train, {"epochs", "lr", "seed", "scale", "bias_scale", "max_loss_ratio"}, f"{where} [training]")
+    _reject_unknown(train, {"epochs", "lr", "seed", "scale", "bias_scale", "max_loss_ratio", "stop_when_solved"},
+                    f"{where} [training]")
     _reject_unknown(probe, {"batch", "count", "lr"}, f"{where} [probe]")
     _reject_unknown(points, set(CHECK_IDS), f"{where} [points]")
     _reject_unknown(tolerances, set(DEFAULT_TOLERANCES), f"{where} [tolerances]")
@@ -218,7 +237,9 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
         training = Training(epochs=int(train["epochs"]), lr=float(train["lr"]), seed=int(train["seed"]),
                             scale=None if train.get("scale") is None else float(train["scale"]),
                             bias_scale=float(train.get("bias_scale", 0.0)),
-                            max_loss_ratio=float(train.get("max_loss_ratio", 0.1)))
+                            max_loss_ratio=float(train.get("max_loss_ratio", 0.1)),
+                            stop_when_solved=_flag(train, "stop_when_solved", default=True,
+                                                   where=f"{where} [training]"))
         tol = dict(DEFAULT_TOLERANCES)
         for key, value in tolerances.items():
             if not isinstance(value, dict):

@@ -95,14 +95,16 @@ def needs_kernel(path: Path) -> str | None:
 
 def kernel_reason(*, cells: list[dict[str, Any]]) -> str | None:
     """Why these code cells (from :func:`code_cells`) need a Jupyter kernel, or None."""
-    trees = [_parse(cell["source"]) for cell in cells]
-    bound = {name for tree in trees if tree is not None for name in _bound_names(tree)}
+    sources = [cell["source"] for cell in cells]
+    candidates = [_automagic_word(source) for source in sources]
+    bound: set[str] = set()
+    if any(candidates):  # only then is it worth knowing every name the notebook binds
+        bound = {name for source in sources if (tree := _parse(source)) is not None for name in _bound_names(tree)}
     reasons: list[str] = []
-    for cell, tree in zip(cells, trees):
-        word = _automagic(cell["source"], bound)
-        if word:
+    for source, word in zip(sources, candidates):
+        if word and word not in bound:
             reasons.append(f"uses {word} without % (automagic)")
-        if tree is not None:
+        if "get_ipython" in source and (tree := _parse(source)) is not None:
             reasons += _unserved(tree)
     unique = list(dict.fromkeys(reasons))
     return ", ".join(unique[:3]) + (f" and {len(unique) - 3} more" if len(unique) > 3 else "") if unique else None
@@ -127,12 +129,13 @@ def _bound_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _automagic(source: str, bound: set[str]) -> str | None:
-    """The magic a one-line cell calls without ``%``, as IPython's prefilter would read it."""
+def _automagic_word(source: str) -> str | None:
+    """The magic a one-line cell calls without ``%``, as IPython's prefilter would read it, unless
+    the notebook binds that name itself (checked by the caller)."""
     if len(source.splitlines()) != 1 or not (match := _FIRST_WORD.match(source)):
         return None
     word, rest = match.groups()
-    if word not in AUTOMAGIC or rest.lstrip().startswith(("=", ",")) or word in bound:
+    if word not in AUTOMAGIC or rest.lstrip().startswith(("=", ",")):
         return None
     return None if keyword.iskeyword(word) or hasattr(builtins, word) else word
 

@@ -2,10 +2,11 @@
 
 :class:`Worker` starts ``python -I grader/worker/runner.py`` in a fresh
 temporary directory holding a copy of the student's files, with a clean
-environment, its own session (so the whole process group can be killed),
-and its stdout/stderr captured up to a cap. Requests have deadlines: a worker
-that misses one is killed and the failure becomes a ``timeout``; a worker that
-dies becomes a ``crash``.
+environment, its own session (so the whole process group can be killed), a cap
+on its processes and threads (:class:`~grader.cgroups.ProcessCap`; a forked
+worker shares its zygote's), and its stdout/stderr captured up to a cap.
+Requests have deadlines: a worker that misses one is killed and the failure
+becomes a ``timeout``; a worker that dies becomes a ``crash``.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from grader.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.remote import Encoder, Ref, decode
 from grader.worker import wire
@@ -181,59 +183,29 @@ class Process(Protocol):
 
 
 class Forker(Protocol):
-    """Starts workers faster than a new interpreter (see :mod:`grader.zygote`)."""
+    """Starts workers faster than a new interpreter (see :mod:`grader.zygote`).
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str], config: dict[str, Any]) -> Process: ...
+    Its workers run under its own ``limits`` (their :func:`worker_config` is
+    the forker's, made once), and ``process_cap`` says how they are capped:
+    every child shares the forker's cap, so it has one child at a time.
+    """
 
+    limits: Limits
+    process_cap: str
 
-class ProcessCap:
-    """A cap on the processes and threads of one worker: a cgroup ``pids`` controller where the
-    grader may create one (root on cgroup v1 or v2), else the worker's own RLIMIT_NPROC (not for root)."""
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> Process: ...
 
-    ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.group: Path | None = None
-
-    def attach(self, pid: int) -> str:
-        """Put ``pid`` (and so everything it starts) under the cap; says how it was capped."""
-        for root in self.ROOTS:
-            if not (root / "cgroup.procs").exists() or not os.access(root, os.W_OK):
-                continue
-            group = root / f"grader-{pid}"
-            try:
-                group.mkdir()
-                (group / "pids.max").write_text(str(self.limit))
-                (group / "cgroup.procs").write_text(str(pid))
-            except OSError:
-                self._remove(group)
-                continue
-            self.group = group
-            return f"at most {self.limit} (cgroup)"
-        return f"at most {self.limit} (rlimit)" if os.geteuid() != 0 else "not capped (no cgroup available)"
-
-    def release(self) -> None:
-        if self.group is not None:
-            self._remove(self.group)
-            self.group = None
-
-    @staticmethod
-    def _remove(group: Path) -> None:
-        for _ in range(50):
-            try:
-                group.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.01)  # its last processes are still being reaped
+    def sweep(self) -> None:
+        """After its child was killed and reaped: kill whatever the child left, in its session or not."""
+        ...
 
 
 class Worker:
     """One worker process serving one submission. Use as a context manager."""
 
     def __init__(self, *, files: list[Path], limits: Limits, forker: Forker | None = None) -> None:
+        if forker is not None and forker.limits != limits:
+            raise ValueError("a forked worker runs under its forker's limits; they differ from this worker's")
         self.limits = limits
         self.forker = forker
         self.root = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -265,21 +237,22 @@ class Worker:
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         out_r, out_w = os.pipe()
-        config = worker_config(self.limits)
         env = clean_env(str(self.workdir))
-        if self.forker is not None:
-            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env,
-                                            config=config)
+        if self.forker is not None:  # the child inherits the forker's cgroup: no migration
+            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env)
+            self.process_cap = self.forker.process_cap
         else:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w), json.dumps(config)],
+                [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w),
+                 json.dumps(worker_config(self.limits))],
                 cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(request_r, reply_w), start_new_session=True,
             )
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
-        self.cap = ProcessCap(self.limits.processes)
-        self.process_cap = self.cap.attach(self.process.pid)
+        if self.forker is None:
+            self.cap = ProcessCap(self.limits.processes)
+            self.process_cap = self.cap.attach(self.process.pid)
         self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)
 
@@ -331,6 +304,15 @@ class Worker:
     def get(self, ref: Ref) -> Any:
         reply = self.request({"op": "get", "target": ref.to_wire()}, [])
         return self._decoded(reply, "value")
+
+    def get_many(self, refs: list[Ref]) -> list[Any]:
+        """Several values in one request (the first that raises fails it: see :meth:`get` for which)."""
+        reply = self.request({"op": "get", "targets": [ref.to_wire() for ref in refs]}, [])
+        values = self._decoded(reply, "values", many=True)
+        if len(values) != len(refs):
+            self.kill()
+            raise SubmissionFailure("crash", "the worker's reply did not answer the request sent")
+        return values
 
     def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
         encoder = Encoder()
@@ -404,10 +386,15 @@ class Worker:
                 pass
 
     def kill(self) -> None:
-        """Kill the worker and every process it started in its group."""
+        """Kill the worker and every process it started in its group (a forked worker: and whatever
+        else it left in the forker's cgroup, such as a process that started a session of its own)."""
         if self.process:
             self.kill_group()
-            self.process.wait()
+            try:
+                self.process.wait()
+            finally:
+                if self.forker is not None:
+                    self.forker.sweep()
 
     def captured_output(self) -> str:
         return self.output.text() if self.output else ""

@@ -6,6 +6,15 @@ gives a child that is a new session with every limit of
 :func:`grader.sandbox.worker_config` applied to itself before it runs student
 code, exactly as a freshly started worker does. The zygote never runs student
 code. The grader sends the child's pipe ends over a Unix socket (SCM_RIGHTS).
+
+The zygote is put in a cgroup ``pids`` group of its own when it starts (see
+:class:`~grader.cgroups.ProcessCap`), capped at the workers' limit plus
+itself: each child inherits the group, so forking costs no cgroup write, and
+since a zygote has at most one child at a time the cap is that child's. When
+the child is killed, everything else in the group is killed too (a process
+that started a session of its own included); the zygote is the subreaper of
+its children's orphans and reaps them at once, which frees the cap for the
+next child.
 """
 from __future__ import annotations
 
@@ -23,8 +32,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from grader.cgroups import ProcessCap
 from grader.errors import InternalError
 from grader.sandbox import RUNNER, Limits, clean_env, worker_config
+
+SLACK = 10.0  # seconds the zygote may take beyond a wait's own timeout before it is deemed broken
 
 
 class ForkedProcess:
@@ -45,48 +57,67 @@ class ForkedProcess:
 
 
 class Zygote:
-    """One pre-warmed process; not thread-safe (a :class:`ZygotePool` gives one to each thread)."""
+    """One pre-warmed process; not thread-safe (a :class:`ZygotePool` gives one to each thread).
+
+    A :class:`~grader.sandbox.Forker`: its children run under ``limits``, with ``config`` (computed once).
+    """
 
     def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.config = worker_config(limits)
         self.home = tempfile.mkdtemp(prefix="grader-zygote-")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control = ours
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()),
-             json.dumps(worker_config(limits))],
+            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()), json.dumps(self.config)],
             env=clean_env(self.home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True,
         )
         theirs.close()
+        self.cap = ProcessCap(limits.processes, spare=1)  # the zygote is one thread (see tests/test_zygote.py)
+        self.process_cap = self.cap.attach(self.process.pid)
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = (), timeout: float | None = None) -> dict[str, Any]:
         try:
             socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
             if timeout is not None and not select.select([self.control], [], [], timeout)[0]:
-                raise subprocess.TimeoutExpired("zygote", timeout)
+                raise OSError(f"no answer within {timeout:g} s")
             data = self.control.recv(1 << 16)
         except OSError as exc:
+            self.process.kill()  # its replies may now be out of step: a pool replaces a dead zygote
             raise InternalError(f"the pre-warmed worker failed: {exc}") from None
         if not data:
             raise InternalError("the pre-warmed worker ended unexpectedly")
         return json.loads(data)
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str], config: dict[str, Any]) -> ForkedProcess:
-        reply = self._ask({"op": "fork", "cwd": str(cwd), "env": env, "config": config}, fds)
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> ForkedProcess:
+        reply = self._ask({"op": "fork", "cwd": str(cwd), "env": env}, fds)
         return ForkedProcess(self, int(reply["pid"]))
 
     def reap(self, pid: int, timeout: float | None) -> int:
-        return int(self._ask({"op": "wait", "pid": pid}, timeout=timeout)["code"])
+        """The exit status of child ``pid``; ``subprocess.TimeoutExpired`` if it still runs after ``timeout``."""
+        reply = self._ask({"op": "wait", "pid": pid, "timeout": timeout},
+                          timeout=None if timeout is None else timeout + SLACK)
+        if reply.get("code") is None:
+            if reply.get("running"):
+                raise subprocess.TimeoutExpired(f"worker {pid}", timeout or 0)
+            raise InternalError(f"the pre-warmed worker has no child {pid}")
+        return int(reply["code"])
+
+    def sweep(self) -> None:
+        """Kill every process in the zygote's group but the zygote, and wait until it has reaped them."""
+        self.cap.clear(keep=self.process.pid)
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def close(self) -> None:
-        """Stop the zygote at once: it holds no state worth a graceful exit."""
+        """Stop the zygote at once (it holds no state worth a graceful exit), and remove its group."""
         self.control.close()
         self.process.kill()
         self.process.wait()
+        self.cap.release()
         shutil.rmtree(self.home, ignore_errors=True)
 
 

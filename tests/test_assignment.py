@@ -143,6 +143,23 @@ def test_missing_required_field_is_a_spec_error(section, field):
     assert info.value.message.endswith(f"missing required field {field!r}")
 
 
+def test_stop_when_solved_defaults_to_true_with_a_twentieth_of_the_budget_per_checkpoint():
+    t = load_assignment("two-layer").training
+    assert t.stop_when_solved is True and t.epochs == 2000 and t.checkpoint == 100
+    assert dataclasses.replace(t, epochs=1010).checkpoint == 51  # rounded up: 20 checkpoints at most
+    assert dataclasses.replace(t, epochs=7).checkpoint == 1
+
+
+def test_stop_when_solved_false_trains_in_one_segment():
+    t = parse_edited(lambda d: d["training"].update(stop_when_solved=False)).training
+    assert t.stop_when_solved is False and t.checkpoint == t.epochs == 2000
+
+
+def test_stop_when_solved_that_is_not_a_boolean_is_a_spec_error():
+    with pytest.raises(SpecError, match=r"\[training\]: stop_when_solved must be true or false \(got 'no'\)"):
+        parse_edited(lambda d: d["training"].update(stop_when_solved="no"))
+
+
 def test_missing_training_section_is_a_spec_error():
     with pytest.raises(SpecError, match="missing required field 'epochs'"):
         parse_edited(lambda d: d.pop("training"))

@@ -1,6 +1,7 @@
 """Mark sheets (grader/formats/html.py, marksheet.py): a passing, a failing and an un-gradable submission."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -95,7 +96,9 @@ def test_passing_sheet_plots_both_loss_curves_on_a_log_scale():
     assert "stroke-dasharray" in reference.attrs and "stroke-dasharray" not in student.attrs  # not colour alone
     assert len(student.attrs["points"].split()) == len(evidence["student_curve"]["loss"])
     ticks = [t.text() for t in svg.find_all("text")]
-    assert "loss (log scale)" in ticks and "epoch" in ticks and "0.001" in ticks and "1" in ticks
+    lowest = min(evidence["student_curve"]["loss"] + evidence["reference_curve"]["loss"])
+    decade = f"{10.0 ** math.floor(math.log10(lowest)):g}"  # 0.01 once training stops early, at a loss of ~0.04
+    assert "loss (log scale)" in ticks and "epoch" in ticks and decade in ticks and "1" in ticks
     assert f"you {evidence['final_loss']:.2g}" in ticks
     assert f"reference {evidence['reference_curve']['loss'][-1]:.2g}" in ticks
     desc = svg.find("desc").text()
@@ -103,6 +106,20 @@ def test_passing_sheet_plots_both_loss_curves_on_a_log_scale():
     assert fmt(evidence["student_curve"]["loss"][-1]) in desc
     training = page.find("section", aria_labelledby="training-title").text()
     assert f"Your loss went from {fmt(evidence['initial_loss'])} to {fmt(evidence['final_loss'])}" in training
+
+
+def test_training_paragraph_says_when_training_stopped_once_xor_was_solved():
+    solved = graded()["solution"].check("descent").evidence
+    _, page = sheet("solution")
+    training = page.find("section", aria_labelledby="training-title").text()
+    assert solved["stopped_early"] is True
+    assert f"solved after {solved['epochs']} of at most {solved['epoch_budget']} epochs" in training
+    assert f"the reference's to {fmt(solved['reference_final_loss'])} after as many epochs" in training
+    unsolved = graded()["carol_sign_error"].check("descent").evidence
+    _, page = sheet("carol_sign_error")
+    training = page.find("section", aria_labelledby="training-title").text()
+    assert unsolved["stopped_early"] is False and f"for {unsolved['epochs']} epochs" in training
+    assert "at most" not in training and "as many epochs" not in training
 
 
 def test_passing_sheet_lists_the_final_xor_predictions():

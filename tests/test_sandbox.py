@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Iterator
@@ -9,6 +10,7 @@ from typing import Iterator
 import numpy as np
 import pytest
 
+from grader.cgroups import ProcessCap, pids_root, remove_stale
 from grader.errors import SubmissionFailure
 from grader.remote import Handle, Ref
 from grader.sandbox import Limits, Worker, clean_env
@@ -146,6 +148,18 @@ def test_call_get_and_set_roundtrip(worker):
     worker.set(Ref.name("net").attr("W"), W)
     assert np.array_equal(worker.get(Ref.name("net").attr("W")), W)
     assert np.array_equal(worker.call(Ref.name("net").attr("forward"), X), X @ W)
+
+
+def test_get_many_reads_several_values_in_one_request(worker):
+    W = np.arange(6.0).reshape(3, 2)
+    worker.set(Ref.name("net").attr("W"), W)
+    sent = worker.sequence
+    lr, weights, handle = worker.get_many([Ref.name("net").attr("lr"), Ref.name("net").attr("W"), Ref.name("net")])
+    assert worker.sequence == sent + 1
+    assert lr == 0.5 and np.array_equal(weights, W) and isinstance(handle, Handle)
+    with pytest.raises(SubmissionFailure) as missing:
+        worker.get_many([Ref.name("net").attr("lr"), Ref.name("net").attr("nope")])
+    assert missing.value.kind == "exception" and "AttributeError" in missing.value.message
 
 
 def test_set_in_place_keeps_the_students_aliases(worker):
@@ -312,3 +326,97 @@ def test_working_folder_is_removed_after_a_crash(student):
 def test_worker_sees_a_process_group_of_its_own(worker):
     assert worker.process is not None
     assert os.getpgid(worker.process.pid) == worker.process.pid != os.getpgid(0)
+
+
+# -- process cap -----------------------------------------------------------------------------------
+
+def _mounts(tmp_path: Path, line: str) -> Path:
+    table = tmp_path / "mounts"
+    table.write_text(f"proc /proc proc rw 0 0\n{line}\n")
+    return table
+
+
+def test_a_folder_holding_cgroup_files_is_not_a_cgroup_root(tmp_path):
+    root = tmp_path / "cgroup"
+    root.mkdir()
+    (root / "cgroup.procs").write_text("")
+    (root / "cgroup.controllers").write_text("cpu pids\n")
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, f"tmpfs {root} tmpfs rw 0 0")) is None
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, f"cgroup2 {root} cgroup2 rw 0 0")) == root
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, f"cgroup {root} cgroup rw,pids 0 0")) == root
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, f"cgroup {root} cgroup rw,cpu 0 0")) is None
+    (root / "cgroup.controllers").write_text("cpu memory\n")
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, f"cgroup2 {root} cgroup2 rw 0 0")) is None
+
+
+def test_only_a_later_mount_counts(tmp_path):
+    root = tmp_path / "cgroup"
+    root.mkdir()
+    hidden = f"cgroup {root} cgroup rw,pids 0 0\ntmpfs {root} tmpfs rw 0 0"
+    assert pids_root(roots=(root,), mounts=_mounts(tmp_path, hidden)) is None
+
+
+CGROUPS = pids_root()
+needs_cgroups = pytest.mark.skipif(CGROUPS is None, reason="needs a writable cgroup pids hierarchy (root on "
+                                   "cgroup v1 or v2)")
+
+
+def _dead_pid() -> int:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    return gone.pid
+
+
+@needs_cgroups
+def test_a_stale_group_is_kept_while_it_holds_processes():
+    assert CGROUPS is not None
+    dead = _dead_pid()
+    busy, empty = CGROUPS / f"grader-{dead}-1", CGROUPS / f"grader-{dead}-2"
+    sleeper = subprocess.Popen(["sleep", "30"])
+    busy.mkdir()
+    empty.mkdir()
+    try:
+        (busy / "cgroup.procs").write_text(str(sleeper.pid))
+        assert empty.name in remove_stale(CGROUPS)
+        assert busy.exists() and not empty.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for group in (busy, empty):
+            if group.exists():
+                group.rmdir()
+
+
+@needs_cgroups
+def test_a_cap_is_a_group_of_this_process_and_release_kills_what_is_left():
+    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    cap = ProcessCap(8)
+    try:
+        assert cap.attach(sleeper.pid) == "at most 8 (cgroup)"
+        assert cap.group is not None and cap.group.name == f"grader-{os.getpid()}-{sleeper.pid}"
+        assert (cap.group / "pids.max").read_text().strip() == "8"
+        assert cap.members() == [sleeper.pid]
+        group = cap.group
+        cap.release()
+        assert sleeper.wait(timeout=5) < 0 and not group.exists()
+    finally:
+        sleeper.kill()
+        cap.release()
+
+
+@needs_cgroups
+def test_a_group_left_under_the_same_name_is_not_taken_over():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    taken = CGROUPS / f"grader-{os.getpid()}-{sleeper.pid}"
+    taken.mkdir()
+    cap = ProcessCap(8)
+    try:
+        assert cap.attach(sleeper.pid) == "at most 8 (cgroup)"
+        assert cap.group is not None and cap.group != taken and cap.group.name.startswith(taken.name + "-")
+        cap.release()
+        assert taken.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        cap.release()
+        taken.rmdir()

@@ -4,7 +4,7 @@ Every binding gives fresh network states (:meth:`create`) that speak the
 reference's row-major convention (``X`` is ``(N, in)``, ``W`` is ``(in, out)``,
 ``b`` is ``(1, out)``) whatever the student's layout is, with ``params()``,
 ``set_params()``, ``set_lr()``, ``forward(X)``, ``loss(Y, Y_pred)``,
-``step(X, Y)`` and ``train(X, Y, epochs=...)``.
+``step(X, Y)`` and ``train(X, Y, epochs=...)`` (``run=`` when a run is split over several calls).
 
 - :mod:`~grader.binding.canonical`: the template's class, as the spec names it (:class:`ClassBinding`).
 - :mod:`~grader.binding.detect`: free-style code: candidates from the styles below, probed against
@@ -19,7 +19,7 @@ reference's row-major convention (``X`` is ``(N, in)``, ``W`` is ``(in, out)``,
 """
 from __future__ import annotations
 
-from grader.binding.base import Layout, missing
+from grader.binding.base import Layout, SplitRun, missing
 from grader.binding.canonical import BoundNet, ClassBinding
 from grader.binding.detect import DetectionInterrupted, bind
 from grader.binding.plan import PlanBinding, PlanNet
@@ -27,5 +27,5 @@ from grader.binding.source import SourceIndex
 
 Binding = ClassBinding | PlanBinding
 
-__all__ = ["Binding", "BoundNet", "ClassBinding", "DetectionInterrupted", "Layout", "PlanBinding", "PlanNet",
-           "SourceIndex", "bind", "missing"]
+__all__ = ["Binding", "BoundNet", "ClassBinding", "DetectionInterrupted", "Layout", "PlanBinding",
+           "PlanNet", "SourceIndex", "SplitRun", "bind", "missing"]

@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 
 from grader.errors import SubmissionFailure
+from grader.remote import Ref
 from grader.sandbox import Worker
 
 PACE_EPOCHS = 20  # epochs of the first, timed part of a training run
 SLACK = 20.0  # the rest may take this many times the first part's pace
+MIN_TIMEOUT = 1e-3  # a later part of a split run whose budget is spent still makes a (failing) request
 
 
 def missing(what: str, found: list[str]) -> SubmissionFailure:
@@ -65,22 +67,94 @@ class Layout:
         return outputs
 
 
-def run_paced(worker: Worker, steps: list[dict[str, Any]], blobs: list[bytes], epochs: int) -> Any:
+@dataclass
+class SplitRun:
+    """One training run of ``epochs`` epochs on the same ``X`` and ``Y``, split over several ``train`` calls.
+
+    Split or not, the run behaves as one call: its first ``PACE_EPOCHS`` epochs share the request timeout,
+    every later epoch shares one budget of ``SLACK`` x their pace (at most the program timeout), and ``X``
+    and ``Y`` are put in the worker once (``inputs``), so a forward that changes them in place sees its
+    change in the later parts too.
+    """
+
+    epochs: int
+    done: int = 0
+    head_time: float = 0.0
+    tail_budget: float = 0.0
+    tail_time: float = 0.0
+    inputs: tuple[Ref, Ref] | None = None
+
+    @property
+    def head(self) -> int:
+        """Epochs of the timed part."""
+        return min(self.epochs, PACE_EPOCHS)
+
+
+def put_inputs(worker: Worker, X: np.ndarray, Y: np.ndarray, *, run: SplitRun | None) -> tuple[Ref, Ref]:
+    """``X`` and ``Y`` (the student's layout) in the worker, put by the first part of a split ``run`` only."""
+    if run is not None and run.inputs is not None:
+        return run.inputs
+    inputs = (worker.put(X), worker.put(Y))
+    if run is not None:
+        run.inputs = inputs
+    return inputs
+
+
+def run_paced(worker: Worker, steps: list[dict[str, Any]], blobs: list[bytes], epochs: int, *,
+              run: SplitRun | None = None) -> Any:
     """Run ``epochs`` repetitions of ``steps``: a short first run times one epoch, and the rest gets a
     deadline in proportion (``SLACK`` x that pace), so an endless loop costs seconds, not minutes.
 
-    Returns the records of the first step that records (stacked over epochs), or None.
+    ``run``: the split run this call is a part of (the same :class:`SplitRun` for every part); without
+    it the call is a whole run. Returns the records of the first step that records (stacked
+    over epochs), or None.
     """
+    run = SplitRun(epochs) if run is None else run
+    if run.done + epochs > run.epochs:
+        raise ValueError(f"{epochs} more epochs exceed the run's {run.epochs} ({run.done} done)")
     limits = worker.limits
-    first = min(epochs, PACE_EPOCHS)
-    started = time.monotonic()
     index = next((i for i, s in enumerate(steps) if s.get("record") is not None), 0)
-    head = worker.program(steps, blobs, repeat=first, timeout=limits.request_timeout)[index]
-    if first == epochs:
-        return head
-    pace = (time.monotonic() - started) / first
-    budget = min(limits.program_timeout, max(limits.request_timeout, SLACK * pace * (epochs - first)))
-    tail = worker.program(steps, blobs, repeat=epochs - first, timeout=budget)[index]
-    if isinstance(head, np.ndarray) and isinstance(tail, np.ndarray) and head.shape[1:] == tail.shape[1:]:
-        return np.concatenate([head, tail])
+    parts = []
+    first = min(epochs, max(run.head - run.done, 0))
+    if first:
+        started = time.monotonic()
+        parts.append(_part(worker, steps, blobs, repeat=first, index=index, whole=limits.request_timeout,
+                           spent=run.head_time, later=run.done > 0))
+        run.head_time += time.monotonic() - started
+        run.done += first
+        if run.done == run.head < run.epochs:
+            rate = run.head_time / run.head
+            run.tail_budget = min(limits.program_timeout,
+                                  max(limits.request_timeout, SLACK * rate * (run.epochs - run.head)))
+    rest = epochs - first
+    if rest:
+        started = time.monotonic()
+        parts.append(_part(worker, steps, blobs, repeat=rest, index=index, whole=run.tail_budget,
+                           spent=run.tail_time, later=run.done > run.head))
+        run.tail_time += time.monotonic() - started
+        run.done += rest
+    return _stacked(parts)
+
+
+def _part(worker: Worker, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int, index: int,
+          whole: float, spent: float, later: bool) -> Any:
+    """One program call with what is left of a time budget of ``whole`` seconds, ``spent`` already used
+    (by the earlier calls of the same phase when ``later``)."""
+    try:
+        return worker.program(steps, blobs, repeat=repeat, timeout=max(whole - spent, MIN_TIMEOUT))[index]
+    except SubmissionFailure as exc:
+        if exc.kind != "timeout" or not later:
+            raise
+        # A later part of a split run: name the whole budget, as the one call of an unsplit run would
+        # (the words of Worker.request's timeout).
+        raise SubmissionFailure("timeout", f"no answer within {whole:g} s "
+                                "(an endless loop, or far too much work?)") from None
+
+
+def _stacked(parts: list[Any]) -> Any:
+    """The records of the parts of a run, one array over all their epochs (None if they do not stack)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, np.ndarray) for p in parts) and len({p.shape[1:] for p in parts}) == 1:
+        return np.concatenate(parts)
     return None

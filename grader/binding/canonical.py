@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from grader.assignment import Assignment, Interface
-from grader.binding.base import PACE_EPOCHS, SLACK, Layout, missing, run_paced
+from grader.binding.base import PACE_EPOCHS, SLACK, Layout, SplitRun, missing, put_inputs, run_paced
 from grader.errors import SubmissionFailure
 from grader.remote import Encoder, Ref
 from grader.sandbox import Worker, call_step
@@ -38,6 +38,12 @@ class BoundNet:
 
     def params(self) -> dict[str, Any]:
         """The student's parameters under the reference's names (missing ones raise)."""
+        try:  # one request; a failure is read again one by one to say which parameter is missing
+            values = self.worker.get_many([self.ref.attr(attr) for attr in self.iface.parameters])
+            return {name: self.layout.from_student(v) for name, v in zip(self.binding.reference_names, values)}
+        except SubmissionFailure as exc:
+            if exc.kind != "exception":
+                raise
         out = {}
         for ref_name, attr in zip(self.binding.reference_names, self.iface.parameters):
             try:
@@ -78,16 +84,17 @@ class BoundNet:
         self.worker.call(backward, self.layout.to_student(X), self.layout.to_student(Y))
         return None
 
-    def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int) -> np.ndarray:
-        """``epochs`` steps run inside the worker; returns each epoch's forward output, (epochs, N, out)."""
+    def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int, run: SplitRun | None = None) -> np.ndarray:
+        """``epochs`` steps run inside the worker; returns each epoch's forward output, (epochs, N, out).
+
+        ``run``: the split run these epochs are a part of (see :class:`SplitRun`)."""
         forward = self._method(self.iface.forward, "forward")
         backward = self._method(self.iface.backward, "backward")
-        x_ref = self.worker.put(self.layout.to_student(X))
-        y_ref = self.worker.put(self.layout.to_student(Y))
+        x_ref, y_ref = put_inputs(self.worker, self.layout.to_student(X), self.layout.to_student(Y), run=run)
         encoder = Encoder()
         steps = [dict(call_step(encoder, forward, [x_ref], {}), record=[]),
                  call_step(encoder, backward, [x_ref, y_ref], {})]
-        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs))
+        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs, run=run))
 
 
 class ClassBinding:

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from grader.binding.base import Layout, missing, run_paced
+from grader.binding.base import Layout, SplitRun, missing, put_inputs, run_paced
 from grader.binding.names import Source
 from grader.errors import SubmissionFailure
 from grader.remote import Encoder, Ref
@@ -176,6 +176,12 @@ class PlanNet:
 
     def params(self) -> dict[str, Any]:
         """The student's parameters under the reference's names (missing ones raise)."""
+        try:  # one request; a failure is read again one by one to say which parameter is missing
+            values = self.worker.get_many([self.ref(slot) for slot in self.plan.slots])
+            return {slot.name: slot.from_student(v, self.layout) for slot, v in zip(self.plan.slots, values)}
+        except SubmissionFailure as exc:
+            if exc.kind != "exception":
+                raise
         out = {}
         for slot in self.plan.slots:
             try:
@@ -325,16 +331,17 @@ class PlanNet:
         value = self.worker.get(Ref.handle(self.results["backward"]))
         return self.plan.gradients.read(value, self.plan.slots, self.layout)
 
-    def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int) -> Any:
-        """``epochs`` steps run inside the worker; returns each epoch's output, (epochs, N, out), or None."""
-        x_ref = self.worker.put(self.layout.to_student(X))
-        y_ref = self.worker.put(self.layout.to_student(Y))
+    def train(self, X: np.ndarray, Y: np.ndarray, *, epochs: int, run: SplitRun | None = None) -> Any:
+        """``epochs`` steps run inside the worker; returns each epoch's output, (epochs, N, out), or None.
+
+        ``run``: the split run these epochs are a part of (see :class:`SplitRun`)."""
+        x_ref, y_ref = put_inputs(self.worker, self.layout.to_student(X), self.layout.to_student(Y), run=run)
         encoder = Encoder()
         steps = self._training_steps(encoder, x_ref, y_ref, record=True)
         if not any(s.get("record") is not None for s in steps):
-            run_paced(self.worker, steps, encoder.blobs, epochs)
+            run_paced(self.worker, steps, encoder.blobs, epochs, run=run)
             return None
-        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs))
+        return self.layout.outputs_from_student(run_paced(self.worker, steps, encoder.blobs, epochs, run=run))
 
 
 class PlanBinding:

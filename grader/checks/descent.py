@@ -1,18 +1,22 @@
 """The ``descent`` check: the student's own forward/backward, driven on XOR, must solve it.
 
-Training runs inside the worker (one request for all epochs); the verdict is
-computed here from the parameters the student's code ends with, evaluated by
-the reference, so nothing the worker reports decides it.
+Training runs inside the worker, in segments of ``[training]`` :attr:`~grader.assignment.Training.checkpoint`
+epochs; after each, the verdict is computed here from the parameters the student's code holds, evaluated
+by the reference (:func:`judge`), so nothing the worker reports decides it. The run stops at the first
+checkpoint where XOR is solved (``stop_when_solved``), else it uses the whole budget of ``epochs``.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 
+from grader.binding import SplitRun
 from grader.checks.base import Check, CheckContext
 from grader.compare import as_float_array
 from grader.results import CheckResult, Diagnosis
+from reference import Network
 
 CURVE_POINTS = 200
 
@@ -24,10 +28,60 @@ def solved(outputs: np.ndarray, Y: np.ndarray, one_hot: bool) -> bool:
     return bool(np.all((outputs > 0.5) == (Y > 0.5)))
 
 
+def curve_epochs(length: int, *, points: int = CURVE_POINTS) -> np.ndarray:
+    """The indices :func:`downsample` keeps of a curve of ``length`` values: at most ``points``, first and last."""
+    return np.unique(np.linspace(0, length - 1, num=min(points, length)).round().astype(int))
+
+
 def downsample(curve: np.ndarray, points: int = CURVE_POINTS) -> dict[str, list[float]]:
     """At most ``points`` (epoch, loss) pairs, always keeping the first and last."""
-    idx = np.unique(np.linspace(0, len(curve) - 1, num=min(points, len(curve))).round().astype(int))
+    idx = curve_epochs(len(curve), points=points)
     return {"epoch": [int(i) for i in idx], "loss": [float(curve[i]) for i in idx]}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The reference's view of the student's parameters after some epochs."""
+
+    predictions: np.ndarray
+    end: float
+    solved: bool
+    dropped: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.solved and self.dropped
+
+
+def judge(params: Mapping[str, Any], *, network: Network, X: np.ndarray, Y: np.ndarray, start: float,
+          one_hot: bool, max_loss_ratio: float) -> Judgement | None:
+    """The verdict on ``params`` (XOR solved, loss at most ``max_loss_ratio`` x ``start``), or None when
+    they are missing, misshapen or not finite."""
+    arrays = {k: as_float_array(v) for k, v in params.items()}
+    shapes = network.param_shapes()
+    if any(v is None or v.shape != shapes[k] or not np.all(np.isfinite(v)) for k, v in arrays.items()):
+        return None
+    predictions = network.predict(arrays, X)
+    end = network.loss_of(predictions, Y)
+    return Judgement(predictions=predictions, end=end, solved=solved(predictions, Y, one_hot),
+                     dropped=end <= max_loss_ratio * start)
+
+
+def stacked_outputs(parts: list[Any], *, Y: np.ndarray) -> np.ndarray | None:
+    """The per-epoch outputs of every segment as one finite ``(epochs, N, out)`` array, or None."""
+    arrays = [as_float_array(p) for p in parts]
+    if not all(a is not None and a.ndim == 3 and a.shape[1:] == Y.shape for a in arrays):
+        return None
+    out = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    return out if np.all(np.isfinite(out)) else None
+
+
+def student_curve(outputs: np.ndarray, *, network: Network, Y: np.ndarray, end: float) -> dict[str, list[float]]:
+    """:func:`downsample` of the loss per epoch (the output of each epoch's forward, then ``end``), with
+    the loss computed at the kept epochs only."""
+    idx = curve_epochs(len(outputs) + 1)
+    return {"epoch": [int(i) for i in idx],
+            "loss": [float(network.loss_of(outputs[i], Y)) if i < len(outputs) else float(end) for i in idx]}
 
 
 class DescentCheck(Check):
@@ -36,53 +90,56 @@ class DescentCheck(Check):
 
     def run(self, ctx: CheckContext, max_points: float) -> CheckResult:
         a, ref = ctx.assignment, ctx.reference
+        t = a.training
         net_spec = ref.network
         X, Y = ref.xor
         factor = ctx.facts.get("gradient_factor", 1.0)
-        lr = a.training.lr / factor
+        lr = t.lr / factor
         net = ctx.network(lr=lr)
         net.set_params(ref.initial_params)
-        outputs = net.train(X, Y, epochs=a.training.epochs)
-        final = net.params()
-        arrays = {k: as_float_array(v) for k, v in final.items()}
-        shapes = net_spec.param_shapes()
-        evidence: dict[str, Any] = {"epochs": a.training.epochs, "lr": lr, "gradient_factor": factor}
+        start = net_spec.loss_value(ref.initial_params, X, Y)
+        split = SplitRun(t.epochs)
+        parts: list[Any] = []
+        while True:
+            parts.append(net.train(X, Y, epochs=min(t.checkpoint, t.epochs - split.done), run=split))
+            verdict = judge(net.params(), network=net_spec, X=X, Y=Y, start=start, one_hot=a.one_hot,
+                            max_loss_ratio=t.max_loss_ratio)
+            if split.done >= t.epochs or (verdict is not None and verdict.passed):
+                break
+        epochs = split.done
         ref_curve = ref.training.losses
-        evidence["reference_curve"] = downsample(ref_curve)
-        out = as_float_array(outputs)
-        if out is not None and out.ndim == 3 and out.shape[1:] == Y.shape and np.all(np.isfinite(out)):
-            curve = np.array([net_spec.loss_of(o, Y) for o in out])
-        else:
-            curve = None
-        if any(v is None or v.shape != shapes[k] or not np.all(np.isfinite(v)) for k, v in arrays.items()):
+        evidence: dict[str, Any] = {"epochs": epochs, "epoch_budget": t.epochs, "stopped_early": epochs < t.epochs,
+                                    "lr": lr, "gradient_factor": factor,
+                                    "reference_curve": downsample(ref_curve[:epochs + 1])}
+        if verdict is None:
             message = "after training, the parameters are missing, misshapen or not finite (NaN/inf)"
             return CheckResult.failure(self.id, max_points, message, Diagnosis("no-descent", message), **evidence)
-        predictions = net_spec.predict(arrays, X)
-        start = net_spec.loss_value(ref.initial_params, X, Y)
-        end = net_spec.loss_of(predictions, Y)
-        if curve is not None:
-            evidence["student_curve"] = downsample(np.append(curve, end))
+        end, ref_end = verdict.end, float(ref_curve[epochs])
+        outputs = stacked_outputs(parts, Y=Y)
+        if outputs is not None:
+            evidence["student_curve"] = student_curve(outputs, network=net_spec, Y=Y, end=end)
         evidence.update({
-            "initial_loss": start, "final_loss": end, "reference_final_loss": float(ref_curve[-1]),
+            "initial_loss": start, "final_loss": end, "reference_final_loss": ref_end,
             "predictions": [{"input": x.tolist(), "target": y.tolist(), "prediction": p.tolist()}
-                            for x, y, p in zip(X, Y, predictions)],
+                            for x, y, p in zip(X, Y, verdict.predictions)],
         })
-        ok_solved = solved(predictions, Y, a.one_hot)
-        ok_drop = end <= a.training.max_loss_ratio * start
-        summary = (f"{a.training.epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> {end:.4g} "
-                   f"(reference {ref_curve[-1]:.4g})")
-        if ok_solved and ok_drop:
+        if verdict.passed and evidence["stopped_early"]:
+            return CheckResult.success(self.id, max_points, (
+                f"XOR solved after {epochs} of at most {t.epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> "
+                f"{end:.4g} (reference {ref_end:.4g} after as many epochs)"), **evidence)
+        summary = f"{epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> {end:.4g} (reference {ref_end:.4g})"
+        if verdict.passed:
             return CheckResult.success(self.id, max_points, f"XOR solved; {summary}", **evidence)
         reasons = []
-        if not ok_drop:
+        if not verdict.dropped:
             reasons.append(f"the loss fell only to {end / start:.0%} of its start "
-                           f"(needs {a.training.max_loss_ratio:.0%} or less)")
-        if not ok_solved:
+                           f"(needs {t.max_loss_ratio:.0%} or less)")
+        if not verdict.solved:
             reasons.append("some XOR predictions are on the wrong side")
         message = f"training does not solve XOR: {'; '.join(reasons)}; {summary}"
-        reference_solved = solved(net_spec.predict(ref.training.params, X), Y, a.one_hot) and \
-            ref_curve[-1] <= a.training.max_loss_ratio * ref_curve[0]
-        if not reference_solved:
+        reference = judge(ref.training.params, network=net_spec, X=X, Y=Y, start=float(ref_curve[0]),
+                          one_hot=a.one_hot, max_loss_ratio=t.max_loss_ratio)
+        if reference is None or not reference.passed:
             message += (f" (the reference network of your sizes {list(net_spec.layers)} does not solve it either "
                         "from the same start: try more hidden units)")
         return CheckResult.failure(self.id, max_points, message, Diagnosis("no-descent", message), **evidence)

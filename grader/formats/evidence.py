@@ -33,10 +33,12 @@ LABELS = {
     "lr_ratio": "Learning-rate ratio between the two steps",
     "change_ratio": "Ratio of the parameter changes",
     "epochs": "Epochs",
+    "epoch_budget": "Most epochs allowed",
+    "stopped_early": "Stopped once XOR was solved",
     "lr": "Learning rate",
     "initial_loss": "Loss at the start",
     "final_loss": "Your final loss",
-    "reference_final_loss": "Reference's final loss",
+    "reference_final_loss": "Reference's loss after as many epochs",
     "layers": "Layers",
     "mismatched": "Entries off",
 }

@@ -21,7 +21,8 @@ from grader.notebook import read_notebook
 from grader.results import CheckResult, Diagnosis, SubmissionResult
 
 CONTEXT_LINES = 3
-TRAINING_FACTS = ("epochs", "lr", "initial_loss", "final_loss", "reference_final_loss", "gradient_factor")
+TRAINING_FACTS = ("epochs", "epoch_budget", "stopped_early", "lr", "initial_loss", "final_loss", "reference_final_loss",
+                  "gradient_factor")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class MarkSheet:
     checks: tuple[CheckView, ...]
     lost: tuple[CheckView, ...]
     plot: LossPlot | None
-    descent: Mapping[str, Any]
+    descent: Mapping[str, Any]  # the training facts as text, and stopped_early as a bool
     predictions: tuple[Prediction, ...]
     warnings: tuple[str, ...]
     output: str
@@ -228,7 +229,8 @@ def mark_sheet(*, result: SubmissionResult, assignment: Assignment) -> MarkSheet
     checks = tuple(check_view(check=c, result=result, assignment=assignment) for c in result.checks)
     descent = next((c for c in result.checks if c.id == "descent"), None)
     descent_evidence = descent.evidence if descent is not None and result.error is None else {}
-    facts = {k: fmt(descent_evidence[k]) if k in descent_evidence else "" for k in TRAINING_FACTS}
+    facts: dict[str, Any] = {k: fmt(descent_evidence[k]) if k in descent_evidence else "" for k in TRAINING_FACTS}
+    facts["stopped_early"] = descent_evidence.get("stopped_early") is True  # a flag for the template
     return MarkSheet(
         student=result.student, assignment=assignment.title, assignment_name=result.assignment,
         assignment_version=result.assignment_version, submission=Path(result.submission).name,

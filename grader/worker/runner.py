@@ -2,7 +2,7 @@
 
 Run as ``python -I -S runner.py REQUEST_FD REPLY_FD CONFIG`` for one worker,
 or ``python -I -S runner.py zygote CONTROL_FD CONFIG`` for a pre-warmed
-process that forks one fresh worker per submission (see :func:`zygote`), or
+process that forks one fresh worker per submission (see ``zygotemode.py``), or
 ``python -I -S runner.py kernel CONNECTION_FILE CONFIG`` for a Jupyter kernel
 that also serves these requests (see ``kernelmode.py``). The
 student's stdout and stderr are whatever fds 1 and 2 are (the grader
@@ -280,6 +280,8 @@ class Server:
                           if not name.startswith("__") and not isinstance(value, types.ModuleType)]}
 
     def op_get(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
+        if "targets" in header:
+            return {"values": [encoder.encode(self.student(self.resolve, t)) for t in header["targets"]]}
         value = self.student(self.resolve, header["target"])
         return {"value": encoder.encode(value)}
 
@@ -397,44 +399,28 @@ def prewarm() -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.pyplot as plt
+
+        plt.plot([0.0, 1.0], [1.0, 0.0])  # the first figure sets up axes, ticks and text once for all
+        plt.xlabel("epoch")
+        plt.title("loss")
+        plt.close("all")
     except Exception:  # noqa: BLE001 - a missing matplotlib only costs the students' own import
         pass
 
 
-def zygote(control_fd: int) -> int:
-    """Serve ``fork`` and ``wait`` requests: each fork is a fresh, isolated worker for one submission.
+def zygote(control_fd: int, config: dict) -> int:
+    """Serve ``fork`` and ``wait`` requests (see ``zygotemode.py``): each fork is a fresh, isolated
+    worker for one submission, under ``config`` (the zygote's own); the zygote never runs student code."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import zygotemode
 
-    The grader sends the child's request, reply and output pipe ends with
-    each ``fork`` (SCM_RIGHTS); the zygote itself never runs student code.
-    """
-    import socket
-
+    del sys.path[0], sys.modules["zygotemode"]
     prewarm()
-    control = socket.socket(fileno=control_fd)
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 3)
-        except OSError:
-            return 0
-        if not data:
-            return 0
-        request = json.loads(data)
-        if request["op"] == "fork":
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                _run_child(fds, request)
-            for fd in fds:
-                os.close(fd)
-            reply = {"pid": pid}
-        else:
-            _, status = os.waitpid(int(request["pid"]), 0)
-            reply = {"code": os.waitstatus_to_exitcode(status)}
-        control.sendall(json.dumps(reply).encode())
+    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config))
 
 
-def _run_child(fds: list[int], request: dict) -> None:
+def _run_child(fds: list[int], request: dict, config: dict) -> None:
     """In a forked child: become a worker of its own session, then serve until killed."""
     import random
 
@@ -451,7 +437,7 @@ def _run_child(fds: list[int], request: dict) -> None:
         np.random.seed()  # fresh entropy, as in a new process
         random.seed()
         server = Server(request_fd, reply_fd)
-        server.isolation = isolate(request["config"])
+        server.isolation = isolate(config)
         server.serve()
     except BaseException:  # noqa: BLE001 - a child must never return into the zygote's loop
         code = 70
@@ -471,7 +457,7 @@ def kernel(connection_file: str, config: dict) -> int:
 
 def main(argv: list[str]) -> int:
     if argv[1] == "zygote":
-        return zygote(int(argv[2]))
+        return zygote(int(argv[2]), json.loads(argv[3]))
     if argv[1] == "kernel":
         return kernel(argv[2], json.loads(argv[3]))
     request_fd, reply_fd = int(argv[1]), int(argv[2])
