@@ -9,8 +9,9 @@ top level and plotting), then, in one run on this machine:
 2. grades them all with ``grade_paths`` (pre-forked workers, every check included);
 3. grades a sample one notebook at a time, and runs the same sample with nbclient (a Jupyter kernel
    per notebook), ``nbgrader autograde`` where nbgrader is installed (``pip install nbgrader``, or
-   ``--nbgrader PATH`` to one in another environment; the whole sample in one command, then one command
-   per student) and ``otter run`` (no container) where otter-grader is installed (``--otter PATH``).
+   ``--nbgrader PATH`` to one in another environment; the whole sample in one command, the sample split
+   over ``--workers`` commands at once, then one command per student) and ``otter run`` (no container)
+   where otter-grader is installed (``--otter PATH``).
 
 Prints per-submission times, total wall, peak memory of the grading, each other tool's time per
 notebook as a multiple of the grader's (one at a time, and per notebook of the class run), and, last,
@@ -168,9 +169,9 @@ def _time_kernels(notebooks: list[Path], NotebookClient) -> list[float]:
     return times
 
 
-def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> tuple[float, float]:
-    """Seconds per notebook of ``nbgrader autograde`` on the same notebooks (a throw-away course): the
-    whole sample in one command, and the median of one command per student."""
+def nbgrader_course(notebooks: list[Path], nbgrader: Path, course: Path) -> dict:
+    """A throw-away nbgrader course with ``notebooks`` submitted as student000, student001, ...; returns
+    the ``subprocess.run`` options for nbgrader commands in it."""
     (course / "source" / "lab").mkdir(parents=True)
     shutil.copy(notebooks[0], course / "source" / "lab" / "lab.ipynb")
     for index, notebook in enumerate(notebooks):
@@ -180,18 +181,34 @@ def run_nbgrader(notebooks: list[Path], nbgrader: Path, course: Path) -> tuple[f
     (course / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\nc.CourseDirectory.course_id = 'bench'\n"
         "c.ExecutePreprocessor.timeout = 120\n")
-    quiet = {"cwd": course, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True,
+    quiet = {"cwd": course, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
              "env": {**os.environ, "MPLBACKEND": "Agg", "PATH": f"{nbgrader.parent}{os.pathsep}{os.environ['PATH']}"}}
-    subprocess.run([str(nbgrader), "generate_assignment", "lab", "--force"], **quiet)
+    subprocess.run([str(nbgrader), "generate_assignment", "lab", "--force"], **quiet, check=True)
+    return quiet
+
+
+def run_nbgrader(notebooks: list[Path], nbgrader: Path, folder: Path, workers: int) -> tuple[float, float, float]:
+    """Seconds per notebook of ``nbgrader autograde`` on the same notebooks: the whole sample in one
+    command; the sample split over ``workers`` commands run at once (a course each: nbgrader grades one
+    notebook at a time); and the median of one command per student."""
+    quiet = nbgrader_course(notebooks, nbgrader, folder / "course")
     start = time.perf_counter()
-    subprocess.run([str(nbgrader), "autograde", "lab", "--create", "--force"], **quiet)
+    subprocess.run([str(nbgrader), "autograde", "lab", "--create", "--force"], **quiet, check=True)
     whole_class = (time.perf_counter() - start) / len(notebooks)
+    parts = [nbgrader_course(notebooks[i::workers], nbgrader, folder / f"course{i}") for i in range(workers)]
+    start = time.perf_counter()
+    running = [subprocess.Popen([str(nbgrader), "autograde", "lab", "--create", "--force"], **part)
+               for part in parts]
+    if any(process.wait() for process in running):
+        raise RuntimeError("nbgrader autograde failed")
+    parallel = (time.perf_counter() - start) / len(notebooks)
     per_student = []
     for index in range(len(notebooks)):  # as on each submission: one command per student
         start = time.perf_counter()
-        subprocess.run([str(nbgrader), "autograde", "lab", "--student", f"student{index:03d}", "--force"], **quiet)
+        subprocess.run([str(nbgrader), "autograde", "lab", "--student", f"student{index:03d}", "--force"],
+                       **quiet, check=True)
         per_student.append(time.perf_counter() - start)
-    return whole_class, statistics.median(per_student)
+    return whole_class, parallel, statistics.median(per_student)
 
 
 OTTER_TEST = """OK_FORMAT = True
@@ -268,9 +285,12 @@ def main() -> None:
             print(f"nbclient      : median per notebook {median(kernel_times):.3f} s ({versus(median(kernel_times))})")
         nbgrader = args.nbgrader or shutil.which("nbgrader")
         if nbgrader and sample:
-            whole_class, per_student = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "course")
+            whole_class, parallel, per_student = run_nbgrader(sample, Path(nbgrader), Path(tmp) / "nbgrader",
+                                                              args.workers)
             print(f"nbgrader      : autograde, whole sample in one command: {whole_class:.3f} s per notebook "
                   f"({versus(whole_class)})")
+            print(f"nbgrader      : autograde, sample split over {args.workers} commands at once: {parallel:.3f} s "
+                  f"per notebook (wall / count: {parallel / batch:.1f} x the grader's class run)")
             print(f"nbgrader      : autograde, one command per student: median {per_student:.3f} s "
                   f"({versus(per_student)})")
         else:
