@@ -45,6 +45,15 @@ def reference_losses() -> np.ndarray:
     return Reference(SPEC, 0).training.losses
 
 
+def first_checkpoint_solved() -> int:
+    """The first checkpoint at which the reference's own run meets the descent criterion."""
+    losses, t = reference_losses(), SPEC.training
+    return next(e for e in range(t.checkpoint, t.epochs + 1, t.checkpoint) if losses[e] <= t.max_loss_ratio * losses[0])
+
+
+CHECKPOINT_AFTER_REFERENCE = first_checkpoint_solved()
+
+
 # -- early stop ------------------------------------------------------------------------------------
 
 def test_a_correct_solution_stops_at_the_first_checkpoint_where_xor_is_solved(graded):
@@ -100,6 +109,18 @@ def test_a_sign_error_fails_after_the_whole_budget(graded):
         assert message.startswith("training does not solve XOR: ") and "; 2000 epochs at lr 2: " in message
         assert evidence["reference_final_loss"] == reference_losses()[-1]
     assert graded[(SIGN_ERROR.name, True)].checks == graded[(SIGN_ERROR.name, False)].checks
+
+
+@pytest.mark.parametrize("name", ["passes_sum_convention.py", "passes_half_sse.py", "passes_mean.py"])
+def test_any_gradient_convention_trains_at_the_references_rate_on_xor(name):
+    """The factor is measured on XOR itself: a sum over the rows scales with the batch (5 rows in the
+    probes, 4 in XOR), so with the probes' factor a sum convention would train at 4/5 of the rate."""
+    result = grade_submission(submission=from_path(FILES / "two_layer" / name), assignment=SPEC, limits=FAST)
+    check = result.check("descent")
+    curve, losses = check.evidence["student_curve"], reference_losses()
+    assert check.passed and check.evidence["lr"] * check.evidence["gradient_factor"] == pytest.approx(SPEC.training.lr)
+    assert np.allclose(curve["loss"], losses[curve["epoch"]], rtol=1e-9, atol=0.0)  # the reference's own steps
+    assert check.evidence["epochs"] == CHECKPOINT_AFTER_REFERENCE
 
 
 # -- the verdict and the curve ---------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_passing_sheet_plots_both_loss_curves_on_a_log_scale():
     svg = figure.find("svg")
     polylines = svg.find_all("polyline")
     assert len(polylines) == 2
-    reference, student = polylines
+    student, reference = polylines  # the reference's dashes on top, visible where the curves coincide
     assert "stroke-dasharray" in reference.attrs and "stroke-dasharray" not in student.attrs  # not colour alone
     assert len(student.attrs["points"].split()) == len(evidence["student_curve"]["loss"])
     ticks = [t.text() for t in svg.find_all("text")]
@@ -216,7 +216,7 @@ def test_rising_loss_is_plotted_and_described():
     evidence = graded()["carol_sign_error"].check("descent").evidence
     _, page = sheet("carol_sign_error")
     svg = page.find("figure", class_="plot").find("svg")
-    student = svg.find_all("polyline")[1].attrs["points"].split()
+    student = svg.find_all("polyline")[0].attrs["points"].split()
     first_y, last_y = float(student[0].split(",")[1]), float(student[-1].split(",")[1])
     assert evidence["final_loss"] > evidence["initial_loss"] and last_y < first_y  # higher loss is drawn higher up
     assert f"you {evidence['final_loss']:.2g}" in [t.text() for t in svg.find_all("text")]
@@ -312,7 +312,7 @@ def test_non_finite_values_and_missing_curves_do_not_break_the_sheet():
     page = parse(render_sheet(result=synthetic(descent), assignment=ASSIGNMENT))
     svg = page.find("figure", class_="plot").find("svg")
     assert len(svg.find_all("polyline")) == 2
-    assert len(svg.find_all("polyline")[1].attrs["points"].split()) == 1  # only the finite point is drawn
+    assert len(svg.find_all("polyline")[0].attrs["points"].split()) == 1  # only the finite point is drawn
     prediction = cells(page.find("table", class_="predictions").find("tbody").find("tr"))
     assert prediction == ["(0, 0)", "0", "", "–"]
     nothing = synthetic(replace(descent, evidence={"student_curve": {"epoch": [0], "loss": [float("inf")]}}))

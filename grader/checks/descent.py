@@ -13,8 +13,10 @@ from typing import Any, Mapping
 import numpy as np
 
 from grader.binding import SplitRun
-from grader.checks.base import Check, CheckContext
-from grader.compare import as_float_array
+from grader.checks.base import Check, CheckContext, ProbeCase
+from grader.checks.gradients import step_outcome
+from grader.compare import as_float_array, fit_common_factor
+from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
 from reference import Network
 
@@ -84,6 +86,30 @@ def student_curve(outputs: np.ndarray, *, network: Network, Y: np.ndarray, end: 
             "loss": [float(network.loss_of(outputs[i], Y)) if i < len(outputs) else float(end) for i in idx]}
 
 
+def xor_factor(ctx: CheckContext, *, X: np.ndarray, Y: np.ndarray) -> float | None:
+    """The student's gradient factor on XOR itself, from one step at the descent's initial weights.
+
+    A convention that sums over rows scales with the batch, so the factor of the probes (another batch
+    size) would not give the reference's rate on XOR. None when the step fits no single positive factor
+    within the gradients tolerance (wrong gradients: the probes' factor is used).
+    """
+    ref = ctx.reference
+    params = ref.initial_params
+    output = ref.network.predict(params, X)
+    case = ProbeCase(params=params, X=X, Y=Y, Y_pred=output, output=output, loss=ref.network.loss_of(output, Y),
+                     gradients=ref.network.gradients(params, X, Y))
+    lr = ctx.assignment.probe.lr
+    try:
+        change, returned = step_outcome(ctx, case, lr)
+    except SubmissionFailure as exc:
+        if exc.kind in ("exception", "gradient-shape"):
+            return None  # the training run meets the same problem and reports it
+        raise
+    got = returned if returned is not None else {name: delta / lr for name, delta in change.items()}
+    fit = fit_common_factor(got=got, expected=case.gradients)
+    return fit.factor if fit.factor > 0 and fit.ok(ctx.assignment.tolerances["gradients"]) else None
+
+
 class DescentCheck(Check):
     id = "descent"
     title = "Gradient descent on XOR"
@@ -93,7 +119,7 @@ class DescentCheck(Check):
         t = a.training
         net_spec = ref.network
         X, Y = ref.xor
-        factor = ctx.facts.get("gradient_factor", 1.0)
+        factor = xor_factor(ctx, X=X, Y=Y) or ctx.facts.get("gradient_factor", 1.0)
         lr = t.lr / factor
         net = ctx.network(lr=lr)
         net.set_params(ref.initial_params)
