@@ -315,8 +315,6 @@ def grade_paths(
     """
     _kernel_mode(kernel)
     submissions = discover(paths)
-    reference = Reference(assignment, seed)
-    reference.probes, reference.training  # computed once, before the threads share them  # noqa: B018
     results: dict[int, SubmissionResult] = {}
     digests = [content_digest(s) for s in submissions] if gradebook else []
     todo = []
@@ -342,16 +340,19 @@ def grade_paths(
             return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
                                     limits=limits, seed=seed, forker=zygote, kernel=kernel)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, _closing(zygotes):
-        futures = {pool.submit(grade, i): i for i in todo}
-        for future in as_completed(futures):
-            index = futures[future]
-            result = future.result()
-            if gradebook:
-                gradebook.put(result, digest=digests[index])
-            results[index] = result
-            if on_result:
-                on_result(result)
+    with _closing(zygotes):  # the zygotes warm up while the reference computes its answers
+        reference = Reference(assignment, seed)
+        reference.probes, reference.training  # computed once, before the threads share them  # noqa: B018
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(grade, i): i for i in todo}
+            for future in as_completed(futures):  # each result is stored as soon as it is done
+                index = futures[future]
+                result = future.result()
+                if gradebook:
+                    gradebook.put(result, digest=digests[index])
+                results[index] = result
+                if on_result:
+                    on_result(result)
     return [results[i] for i in range(len(submissions))]
 
 
