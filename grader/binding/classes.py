@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from grader.binding.base import LAYOUTS, Layout
 from grader.binding.context import FATAL, Candidate, Detection
 from grader.binding.names import (BACKWARD, FORWARD, HIDDEN_SIZE, INPUT_SIZE, LOSS, LR_NAME, OUTPUT_SIZE,
                                   SIZES_NAME, UPDATE, Signature, Source, first_present, parse_signature)
-from grader.binding.pins import pinned_mapping
+from grader.binding.pins import allowed_layouts, network_mappings, parameter_mappings
 from grader.binding.plan import Call, LearningRate, Plan
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
-from grader.binding.structure import Mapping, describe_entries, entries_of, mappings
+from grader.binding.structure import Mapping, describe_entries, entries_of
 from grader.errors import SubmissionFailure
 from grader.remote import Ref
 from grader.sandbox import Worker
@@ -165,18 +164,12 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
     if made is None:
         return []
     instance, attributes = made
-    layouts = (iface.layout,) if iface.pins("layout") else LAYOUTS
-    if iface.pins("parameters"):
-        found = [pinned_mapping(iface.parameters, network.param_names(), attributes, attributes=True,
-                                layout=Layout.named(layout), layers=probe_layers) for layout in layouts]
-    else:
-        entries = entries_of(attributes, attributes=True)
-        found = mappings(entries, depth=network.depth, n_in=network.layers[0], n_out=network.layers[-1],
-                         bias=network.bias, layouts=layouts)
-        if not found:
-            det.note(f"class {name}: no weight arrays whose shapes chain from {network.layers[0]} inputs to "
-                     f"{network.layers[-1]} outputs among its attributes ({describe_entries(entries)})")
-            return []
+    layouts = allowed_layouts(iface)
+    found, entries = parameter_mappings(iface, network, attributes, attributes=True, layers=probe_layers)
+    if not found:
+        det.note(f"class {name}: no weight arrays whose shapes chain from {network.layers[0]} inputs to "
+                 f"{network.layers[-1]} outputs among its attributes ({describe_entries(entries)})")
+        return []
     students: dict[tuple[int, ...], tuple[int, ...]] = {}
     wanted = tuple(forwards) + FORWARD + BACKWARD + UPDATE + LOSS + tuple(
         n for n in (iface.backward, iface.update, iface.loss) if n)
@@ -213,8 +206,7 @@ def _student_layers(det: Detection, state: ClassState, mapping: Mapping, probe_l
     made = _instance(det, state, network.layers)
     if made is None:
         return mapping.layers
-    again = mappings(entries_of(made[1], attributes=True), depth=network.depth, n_in=network.layers[0],
-                     n_out=network.layers[-1], bias=network.bias, layouts=layouts)
+    again = network_mappings(entries_of(made[1], attributes=True), network=network, layouts=layouts)
     return again[0].layers if again else mapping.layers
 
 

@@ -21,11 +21,11 @@ from grader.binding.classes import constructor
 from grader.binding.context import FATAL, Candidate, Detection
 from grader.binding.names import (BACKWARD, FORWARD, INIT, LOSS, LR_NAME, UPDATE, X_NAME, Param, Signature,
                                   Source, first_present)
-from grader.binding.pins import pinned_mapping
+from grader.binding.pins import allowed_layouts, network_mappings, pinned_mappings
 from grader.binding.plan import Call, LearningRate, Plan, Slot
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
-from grader.binding.structure import Entry, Mapping, detection_layers, layer_hint, mappings, role_of
+from grader.binding.structure import Entry, Mapping, detection_layers, layer_hint, role_of
 from grader.errors import SubmissionFailure
 from grader.remote import Ref
 from grader.sandbox import Worker
@@ -255,15 +255,13 @@ def _forward_candidates(det: Detection, name: str, signature: Signature) -> list
     roots = [r for r in arguments if r.kind != "global"]
     if not roots:
         return []
-    layouts = (iface.layout,) if iface.pins("layout") else LAYOUTS
+    layouts = allowed_layouts(iface)
     entries = _entries(roots)
     if iface.pins("parameters"):
-        values = {r.key: r.value for r in roots}
-        found = [pinned_mapping(iface.parameters, network.param_names(), values, attributes=False,
-                                layout=Layout.named(layout), layers=network.layers) for layout in layouts]
+        found = pinned_mappings(iface, network, {r.key: r.value for r in roots}, attributes=False,
+                                layers=network.layers)
     elif entries is not None:
-        found = mappings(entries, depth=network.depth, n_in=network.layers[0], n_out=network.layers[-1],
-                         bias=network.bias, layouts=layouts) or _by_names(det, roots)
+        found = network_mappings(entries, network=network, layouts=layouts) or _by_names(det, roots)
     else:
         found = [m for m in _by_names(det, roots) if m.layout.name in layouts]
     if not found:

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from grader.binding.base import Layout
+from grader.binding.base import LAYOUTS, Layout
 from grader.binding.plan import Path, Slot, follow
-from grader.binding.structure import Entry, Mapping
+from grader.binding.structure import Entry, Mapping, entries_of, mappings
+
+if TYPE_CHECKING:
+    from grader.assignment import Interface
+    from reference import Network
 
 _STEP = re.compile(r"\.([A-Za-z_]\w*)|\[([^\]]+)\]")
 
@@ -52,6 +56,35 @@ def pinned_mapping(paths: Sequence[str], names: Sequence[str], values: dict[str,
         (weights if name.startswith("W") else biases).append(entry)
     sizes = _sizes(weights, layout) or tuple(layers)
     return Mapping(layout, tuple(weights), tuple(biases) if biases else None, sizes, False, 0.0)
+
+
+def allowed_layouts(iface: Interface) -> tuple[str, ...]:
+    """The layouts to try: the one the spec pins, else all."""
+    return (iface.layout,) if iface.pins("layout") else LAYOUTS
+
+
+def pinned_mappings(iface: Interface, network: Network, values: dict[str, Any], *, attributes: bool,
+                    layers: Sequence[int]) -> list[Mapping]:
+    """:func:`pinned_mapping` of the spec's parameters in each allowed layout."""
+    return [pinned_mapping(iface.parameters, network.param_names(), values, attributes=attributes,
+                           layout=Layout.named(layout), layers=layers) for layout in allowed_layouts(iface)]
+
+
+def parameter_mappings(iface: Interface, network: Network, values: dict[str, Any], *, attributes: bool,
+                       layers: Sequence[int]) -> tuple[list[Mapping], list[Entry]]:
+    """The ways to read the parameters from ``values`` (attributes, or globals): the pinned ones, else the
+    weight arrays whose shapes chain from the network's inputs to its outputs; with the entries looked at
+    (none when pinned), for the note that says why nothing was found."""
+    if iface.pins("parameters"):
+        return pinned_mappings(iface, network, values, attributes=attributes, layers=layers), []
+    entries = entries_of(values, attributes=attributes)
+    return network_mappings(entries, network=network, layouts=allowed_layouts(iface)), entries
+
+
+def network_mappings(entries: Sequence[Entry], *, network: Network, layouts: Sequence[str]) -> list[Mapping]:
+    """:func:`~grader.binding.structure.mappings` for ``network``'s depth, input and output sizes and biases."""
+    return mappings(entries, depth=network.depth, n_in=network.layers[0], n_out=network.layers[-1],
+                    bias=network.bias, layouts=layouts)
 
 
 def _sizes(weights: Sequence[Entry], layout: Layout) -> tuple[int, ...] | None:

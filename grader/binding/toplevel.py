@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from grader.binding.base import LAYOUTS, Layout
 from grader.binding.context import Candidate, Detection
 from grader.binding.functions import copy_value, with_step
 from grader.binding.names import BACKWARD, FORWARD, LOSS, UPDATE, X_NAME, Signature, Source, first_present
-from grader.binding.pins import pinned_mapping
+from grader.binding.pins import parameter_mappings
 from grader.binding.plan import Call, Plan
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, make_call, result_pool, step_pool, update_options
-from grader.binding.structure import describe_entries, detection_layers, entries_of, mappings, role_of
+from grader.binding.structure import describe_entries, detection_layers, role_of
 from grader.remote import Ref
 from grader.sandbox import Worker
 
@@ -73,19 +72,12 @@ def candidates(det: Detection) -> list[Candidate]:
     if not forwards and one_step is None:
         return []
     values = _values(det)
-    layouts = (iface.layout,) if iface.pins("layout") else LAYOUTS
-    if iface.pins("parameters"):
-        found = [pinned_mapping(iface.parameters, network.param_names(), values, attributes=False,
-                                layout=Layout.named(layout), layers=network.layers) for layout in layouts]
-    else:
-        entries = entries_of(values, attributes=False)
-        found = mappings(entries, depth=network.depth, n_in=network.layers[0], n_out=network.layers[-1],
-                         bias=network.bias, layouts=layouts)
-        if not found:
-            det.note(f"module-level functions {', '.join(forwards + steps[:3])}: no global weight arrays whose "
-                     f"shapes chain from {network.layers[0]} inputs to {network.layers[-1]} outputs "
-                     f"({describe_entries(entries)})")
-            return []
+    found, entries = parameter_mappings(iface, network, values, attributes=False, layers=network.layers)
+    if not found:
+        det.note(f"module-level functions {', '.join(forwards + steps[:3])}: no global weight arrays whose "
+                 f"shapes chain from {network.layers[0]} inputs to {network.layers[-1]} outputs "
+                 f"({describe_entries(entries)})")
+        return []
     out = []
     for forward in forwards or [None]:
         for mapping in found:
