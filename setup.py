@@ -2,7 +2,7 @@
 without their solutions.
 
 Everything else is configured in ``pyproject.toml``. An editable install reads
-``<repo>/assignments`` directly (see ``grader.assignment.builtin_folder``); a
+``<repo>/assignments`` directly (see ``grader.spec.assignment.builtin_folder``); a
 wheel or an sdist build copies the folder into the package, so an installed
 grader has its assignments wherever it is installed.
 """

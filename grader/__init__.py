@@ -15,25 +15,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Assignment": "grader.assignment",
-    "load_assignment": "grader.assignment",
+    "Assignment": "grader.spec.assignment",
+    "load_assignment": "grader.spec.assignment",
     "grade_paths": "grader.grading",
     "grade_submission": "grader.grading",
     "CheckResult": "grader.results",
     "Diagnosis": "grader.results",
     "LoadError": "grader.results",
     "SubmissionResult": "grader.results",
-    "SelfCheck": "grader.selfcheck",
-    "check": "grader.selfcheck",
+    "SelfCheck": "grader.platforms.selfcheck.check",
+    "check": "grader.platforms.selfcheck.check",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from grader.assignment import Assignment, load_assignment  # noqa: F401
+    from grader.spec.assignment import Assignment, load_assignment  # noqa: F401
     from grader.grading import grade_paths, grade_submission  # noqa: F401
     from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult  # noqa: F401
-    from grader.selfcheck import SelfCheck, check  # noqa: F401
+    from grader.platforms.selfcheck.check import SelfCheck, check  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -4,18 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from grader.assignment import Assignment, load_assignment
+from grader.spec.assignment import Assignment, load_assignment
 from grader.errors import OutputExistsError, StarterNotFoundError, SubmissionNotFoundError, UsageError
-from grader.formats import DEFAULT_FORMATS, FORMATS, ReportOptions
+from grader.platforms.registry import DEFAULT_FORMATS, FORMATS
+from grader.reports.base import ReportOptions
 from grader.grading import grade_submission
-from grader.outputs import RESULT_FORMATS
+from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms import default_install
-from grader.platforms.classroom import WORKFLOW_PATH, Workflow, write_workflow
-from grader.platforms.gradescope import Autograder, build_zip
+from grader.platforms.classroom.workflow import WORKFLOW_PATH, Workflow, write_workflow
+from grader.platforms.gradescope.autograder import Autograder, build_zip
 from grader.results import SubmissionResult
-from grader.roster import Roster
-from grader.sandbox import Limits
-from grader.submission import from_path
+from grader.platforms.lms.roster import Roster
+from grader.sandbox.worker import Limits
+from grader.sandbox.submission import from_path
 
 STARTER_NAME = "starter.ipynb"
 
@@ -30,7 +31,7 @@ def write_reports(
 ) -> list[Path]:
     """Write the named report formats for ``results`` into ``out``; returns the files written.
 
-    ``roster`` (see :mod:`grader.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks.
+    ``roster`` (see :mod:`grader.platforms.lms.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -56,7 +57,7 @@ def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), 
 
 
 def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False) -> str:
-    """``result`` in the per-result format ``fmt`` (see :data:`grader.outputs.RESULT_FORMATS`)."""
+    """``result`` in the per-result format ``fmt`` (see :data:`grader.platforms.registry.RESULT_FORMATS`)."""
     if fmt not in RESULT_FORMATS:
         raise UsageError(f"unknown format: {fmt} (known: {', '.join(RESULT_FORMATS)})")
     return RESULT_FORMATS[fmt].render(result, color=color)

@@ -10,20 +10,20 @@ import click
 from grader import __version__
 from grader.api import (build_gradescope_autograder, check_one, render_result, write_classroom_workflow,
                         write_reports, write_result, write_starter)
-from grader.assignment import Assignment, builtin_names, load_assignment
+from grader.spec.assignment import Assignment, builtin_names, load_assignment
 from grader.errors import GraderError, UsageError
-from grader.formats import DEFAULT_FORMATS, LMS_FORMATS
-from grader.formats.lms import gradebook_warnings
+from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
+from grader.platforms.lms.gradebooks import gradebook_warnings
 from grader.grading import KERNEL_MODES, grade_paths
-from grader.outputs import RESULT_FORMATS
-from grader.outputs.classroom import append_github_output, github_output_path
-from grader.platforms.classroom import WORKFLOW_PATH
+from grader.platforms.registry import RESULT_FORMATS
+from grader.platforms.classroom.output import append_github_output, github_output_path
+from grader.platforms.classroom.workflow import WORKFLOW_PATH
 from grader.gradebook import open_gradebook
-from grader.progress import Progress
-from grader.roster import load_roster
-from grader.sandbox import Limits
-from grader.submission import discover
-from grader.textreport import use_color
+from grader.reports.progress import Progress
+from grader.platforms.lms.roster import load_roster
+from grader.sandbox.worker import Limits
+from grader.sandbox.submission import discover
+from grader.reports.text import use_color
 
 
 KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what the kernel-less runner does not "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.results import SubmissionResult
-from grader.submission import Submission
+from grader.sandbox.submission import Submission
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (

@@ -1,7 +1,7 @@
 """Grading one submission, and a batch of them.
 
-A submission is loaded in a :class:`~grader.sandbox.Worker` (a notebook that
-needs one: in a Jupyter kernel, :class:`~grader.kernel.KernelWorker`), bound with the
+A submission is loaded in a :class:`~grader.sandbox.worker.Worker` (a notebook that
+needs one: in a Jupyter kernel, :class:`~grader.sandbox.kernel.KernelWorker`), bound with the
 assignment's interface, and put through every check that has points. What
 the student's code does wrong becomes part of the result; only a failure of
 the grader itself is reported as ``internal`` (``source: grader``).
@@ -18,17 +18,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from grader.assignment import Assignment
+from grader.spec.assignment import Assignment
 from grader.binding import Binding, DetectionInterrupted, SourceIndex, bind
 from grader.binding.detect import indentation_hints
 from grader.checks import CHECKS, CheckContext, Reference
 from grader.errors import GraderError, SubmissionFailure, UsageError
 from grader.gradebook import Gradebook, content_digest
-from grader.notebook import code_cells, kernel_reason
+from grader.sandbox.notebook import code_cells, kernel_reason
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
-from grader.sandbox import Forker, Limits, Worker
-from grader.zygote import ZygotePool, forking_available
-from grader.submission import Submission, discover
+from grader.sandbox.worker import Forker, Limits, Worker
+from grader.sandbox.zygote import ZygotePool, forking_available
+from grader.sandbox.submission import Submission, discover
 
 _CELL = re.compile(r"^<cell (\d+)>$")
 # When notebooks run in a Jupyter kernel: when they need one (auto), never, or always.
@@ -93,7 +93,7 @@ class Session:
         """
         unit = self.load_unit()
         if self.in_kernel:
-            from grader.kernel import KernelWorker  # jupyter_client and nbclient: only when needed
+            from grader.sandbox.kernel import KernelWorker  # jupyter_client and nbclient: only when needed
 
             self.worker = KernelWorker(files=[self.submission.path], limits=self.limits)
         else:
@@ -208,9 +208,9 @@ def grade_submission(
 ) -> SubmissionResult:
     """Grade one submission; never raises for anything the submission does.
 
-    ``forker`` (a :class:`~grader.zygote.Zygote`) starts the worker by forking a pre-warmed process.
+    ``forker`` (a :class:`~grader.sandbox.zygote.Zygote`) starts the worker by forking a pre-warmed process.
     ``kernel`` (see :data:`KERNEL_MODES`): run a notebook in a Jupyter kernel when it needs one
-    (``auto``, see :func:`grader.notebook.needs_kernel`), ``never``, or ``always``. A failure of the
+    (``auto``, see :func:`grader.sandbox.notebook.needs_kernel`), ``never``, or ``always``. A failure of the
     grader itself is retried once, in a fresh worker, and the retry is noted in the result.
     """
     options = dict(submission=submission, assignment=assignment, reference=reference, limits=limits, seed=seed,

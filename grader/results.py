@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.catalogue import describe
+from grader.diagnosis.catalogue import describe
 
 
 @dataclass(frozen=True)

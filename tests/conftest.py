@@ -11,8 +11,8 @@ from grader import load_assignment
 from grader.checks import Reference
 from grader.grading import Session, grade_paths, grade_submission, run_check
 from grader.results import CheckResult, SubmissionResult
-from grader.sandbox import Limits
-from grader.submission import from_path
+from grader.sandbox.worker import Limits
+from grader.sandbox.submission import from_path
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = Path(__file__).resolve().parent / "files"

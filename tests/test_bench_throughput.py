@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 
 import throughput  # noqa: E402

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FILES, grade_file
 from grader.gradebook import Gradebook, content_digest
-from grader.submission import from_path
+from grader.sandbox.submission import from_path
 
 VOLATILE = ("duration", "graded_at")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FILES, ROOT, grade_file
-from grader.assignment import builtin_names
+from grader.spec.assignment import builtin_names
 
 CHECKS = ("init", "forward", "loss", "gradients", "update", "descent")
 
@@ -24,7 +24,7 @@ EXPECTED = {
     "fails_update_fixed_lr.py": ("ok", None, {"update"}, {"ignores-learning-rate"}),
     "fails_descent_lr_decay.py": ("ok", None, {"descent"}, {"no-descent"}),
     "fails_backward_missing.py": ("ok", None, {"gradients", "update", "descent"}, {"missing-interface"}),
-    # The mutant catalogue (tests/test_diagnosis_*.py has the other assignments).
+    # The mutant catalogue (tests/diagnosis/ has the other assignments).
     "passes_layer_loop.py": ("ok", None, set(), set()),
     "fails_forward_missing_bias_layer1.py": ("ok", None, {"forward", "gradients", "descent"},
                                              {"forward-missing-bias", "no-descent"}),

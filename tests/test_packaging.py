@@ -11,7 +11,7 @@ import tomllib
 from conftest import ROOT
 
 PROBE = """
-import json, grader, grader.assignment as a
+import json, grader, grader.spec.assignment as a
 from grader.api import write_starter
 from pathlib import Path
 spec = a.load_assignment("two-layer")
@@ -36,7 +36,7 @@ def test_a_build_ships_the_assignments_inside_the_package(tmp_path):
                      for p in (lib / "grader" / "assignments").rglob("*") if p.is_file())
     names = sorted(p.name for p in (ROOT / "assignments").iterdir() if (p / "spec.toml").is_file())
     assert shipped == sorted(f"{n}/{f}" for n in names for f in ("spec.toml", "starter.ipynb"))
-    assert (lib / "grader" / "worker" / "runner.py").is_file() and (lib / "reference" / "__init__.py").is_file()
+    assert (lib / "grader" / "sandbox" / "inside" / "runner.py").is_file() and (lib / "reference" / "__init__.py").is_file()
 
     # the built package, first on the path, finds them where a wheel installs them
     run = tmp_path / "elsewhere"

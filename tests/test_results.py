@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from grader.catalogue import describe
+from grader.diagnosis.catalogue import describe
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 
 RESULT_KEYS = {"student", "submission", "assignment", "status", "error", "score", "max_score", "binding",

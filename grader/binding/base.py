@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from grader.errors import SubmissionFailure
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 
 PACE_EPOCHS = 20  # epochs of the first, timed part of a training run
 SLACK = 20.0  # the rest may take this many times the first part's pace

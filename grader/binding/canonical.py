@@ -11,11 +11,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from grader.assignment import Assignment, Interface
+from grader.spec.assignment import Assignment, Interface
 from grader.binding.base import PACE_EPOCHS, SLACK, Layout, SplitRun, missing, put_inputs, run_paced
 from grader.errors import SubmissionFailure
-from grader.remote import Encoder, Ref
-from grader.sandbox import Worker, call_step
+from grader.sandbox.remote import Encoder, Ref
+from grader.sandbox.worker import Worker, call_step
 
 
 class BoundNet:

@@ -21,8 +21,8 @@ from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
 from grader.binding.structure import Mapping, describe_entries, entries_of
 from grader.errors import SubmissionFailure
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 
 Arg = tuple[str, Any]  # ("size", index) | ("sizes", None) | ("lr", None)
 

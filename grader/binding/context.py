@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.assignment import Assignment, Interface
+from grader.spec.assignment import Assignment, Interface
 from grader.binding.names import Signature, parse_signature
 from grader.binding.plan import Plan
 from grader.binding.source import SourceIndex
 from grader.binding.structure import detection_layers
 from grader.errors import ProtocolError, SubmissionFailure
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 from reference import Network
 
 FATAL = ("crash", "timeout", "memory", "output-limit")

@@ -15,7 +15,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from grader.assignment import Assignment
+from grader.spec.assignment import Assignment
 from grader.binding import classes, functions, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
@@ -25,7 +25,7 @@ from grader.binding.probe import PROBES, ProbeSet, Verdict, probe, probe_set, tr
 from grader.binding.source import SourceIndex
 from grader.binding.structure import DETECT_BATCH
 from grader.errors import SubmissionFailure
-from grader.sandbox import Worker
+from grader.sandbox.worker import Worker
 from reference import Network
 
 MAX_CANDIDATES = 24

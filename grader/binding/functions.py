@@ -27,8 +27,8 @@ from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
 from grader.binding.structure import Entry, Mapping, detection_layers, layer_hint, role_of
 from grader.errors import SubmissionFailure
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 
 
 def copy_value(value: Any) -> Any:

@@ -12,7 +12,7 @@ from grader.binding.plan import Path, Slot, follow
 from grader.binding.structure import Entry, Mapping, entries_of, mappings
 
 if TYPE_CHECKING:
-    from grader.assignment import Interface
+    from grader.spec.assignment import Interface
     from reference import Network
 
 _STEP = re.compile(r"\.([A-Za-z_]\w*)|\[([^\]]+)\]")

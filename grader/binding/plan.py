@@ -17,8 +17,8 @@ import numpy as np
 from grader.binding.base import Layout, SplitRun, missing, put_inputs, run_paced
 from grader.binding.names import Source
 from grader.errors import SubmissionFailure
-from grader.remote import Encoder, Ref
-from grader.sandbox import Worker, call_step
+from grader.sandbox.remote import Encoder, Ref
+from grader.sandbox.worker import Worker, call_step
 from reference import Network
 
 Path = tuple[tuple[str, Any], ...]

@@ -13,12 +13,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from grader.assignment import Tolerance
+from grader.spec.assignment import Tolerance
 from grader.binding.names import OUTPUT_NAME
 from grader.binding.plan import Path, Plan, PlanBinding, PlanNet, follow
 from grader.errors import ProtocolError, SubmissionFailure
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 from reference import Network
 
 PROBES = 3

@@ -20,8 +20,8 @@ from grader.binding.plan import Call, Plan
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, make_call, result_pool, step_pool, update_options
 from grader.binding.structure import describe_entries, detection_layers, role_of
-from grader.remote import Ref
-from grader.sandbox import Worker
+from grader.sandbox.remote import Ref
+from grader.sandbox.worker import Worker
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,10 +7,10 @@ from typing import Sequence
 
 import numpy as np
 
-from grader.assignment import Assignment
+from grader.spec.assignment import Assignment
 from grader.binding import Binding, BoundNet, PlanNet
 from grader.results import CheckResult
-from grader.sandbox import Worker
+from grader.sandbox.worker import Worker
 from reference import Network, TrainingRun, xor
 
 

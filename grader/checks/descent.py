@@ -1,6 +1,6 @@
 """The ``descent`` check: the student's own forward/backward, driven on XOR, must solve it.
 
-Training runs inside the worker, in segments of ``[training]`` :attr:`~grader.assignment.Training.checkpoint`
+Training runs inside the worker, in segments of ``[training]`` :attr:`~grader.spec.assignment.Training.checkpoint`
 epochs; after each, the verdict is computed here from the parameters the student's code holds, evaluated
 by the reference (:func:`judge`), so nothing the worker reports decides it. The run stops at the first
 checkpoint where XOR is solved (``stop_when_solved``), else it uses the whole budget of ``epochs``.
@@ -15,7 +15,7 @@ import numpy as np
 from grader.binding import SplitRun
 from grader.checks.base import Check, CheckContext, ProbeCase
 from grader.checks.gradients import step_outcome
-from grader.compare import as_float_array, fit_common_factor
+from grader.checks.compare import as_float_array, fit_common_factor
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
 from reference import Network

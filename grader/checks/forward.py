@@ -6,7 +6,7 @@ out, another activation) with :func:`grader.diagnosis.diagnose_forward`.
 from __future__ import annotations
 
 from grader.checks.base import Check, CheckContext
-from grader.compare import Comparison, as_float_array, compare_array, compare_scalar
+from grader.checks.compare import Comparison, as_float_array, compare_array, compare_scalar
 from grader.diagnosis import Observation, diagnose_forward
 from grader.results import CheckResult, Diagnosis
 

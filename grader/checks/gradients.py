@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from grader.checks.base import Check, CheckContext, ProbeCase
-from grader.compare import as_float_array, describe_type, fit_common_factor
+from grader.checks.compare import as_float_array, describe_type, fit_common_factor
 from grader.diagnosis import Finding, Observation, diagnose_gradients, diagnose_transposed
 from grader.diagnosis.matching import keyed
 from grader.errors import SubmissionFailure

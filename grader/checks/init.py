@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.base import Check, CheckContext
-from grader.compare import as_float_array, describe_type
+from grader.checks.compare import as_float_array, describe_type
 from grader.results import CheckResult, Diagnosis
 
 

@@ -7,32 +7,31 @@
 
 Matching uses the failed check's own tolerance: forward outputs element-wise (``rtol``/``atol`` of the
 forward check, no free factor); gradients after one common positive factor with each array within the
-gradient check's ``rtol`` (:func:`grader.compare.fit_common_factor`). Diagnosis only runs once a check
+gradient check's ``rtol`` (:func:`grader.checks.compare.fit_common_factor`). Diagnosis only runs once a check
 has failed, so a passing submission is never given a mutant's tag; on the grader's probes every mutant
-stays more than 100 tolerances away from the reference (tests/test_diagnosis_engine.py).
+stays more than 100 tolerances away from the reference (tests/diagnosis/test_diagnosis_engine.py).
 
 Everything here runs in the grader's process; nothing is sent to the student's worker.
+
+- :mod:`grader.diagnosis.catalogue`: every tag's explanation and hint (plain data; the result contract
+  names it, so the names below are imported on first use and ``grader.results`` can read the catalogue).
 """
 from __future__ import annotations
 
-from grader.diagnosis.diagnose import Finding, diagnose_forward, diagnose_gradients, diagnose_transposed
-from grader.diagnosis.engine import Faults
-from grader.diagnosis.matching import Match, Observation, match_forward, match_gradients
-from grader.diagnosis.mutants import TAG_ORDER, Hypothesis, Mutant, applicable_tags, mutants_for
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Faults",
-    "Finding",
-    "Hypothesis",
-    "Match",
-    "Mutant",
-    "Observation",
-    "TAG_ORDER",
-    "applicable_tags",
-    "diagnose_forward",
-    "diagnose_gradients",
-    "diagnose_transposed",
-    "match_forward",
-    "match_gradients",
-    "mutants_for",
-]
+_EXPORTS = {
+    "Finding": "diagnose", "diagnose_forward": "diagnose", "diagnose_gradients": "diagnose",
+    "diagnose_transposed": "diagnose", "Faults": "engine", "Match": "matching", "Observation": "matching",
+    "match_forward": "matching", "match_gradients": "matching", "TAG_ORDER": "mutants",
+    "Hypothesis": "mutants", "Mutant": "mutants", "applicable_tags": "mutants", "mutants_for": "mutants",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader.diagnosis' has no attribute {name!r}")
+    return getattr(import_module(f"grader.diagnosis.{module}"), name)

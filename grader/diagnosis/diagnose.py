@@ -13,8 +13,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from numpy import ndarray
 
-from grader.assignment import Tolerance
-from grader.compare import fit_common_factor, relative_error, worst_entries
+from grader.spec.assignment import Tolerance
+from grader.checks.compare import fit_common_factor, relative_error, worst_entries
 from grader.diagnosis.matching import Match, Observation, keyed, match_forward, match_gradients
 from grader.results import Diagnosis
 from reference import Network

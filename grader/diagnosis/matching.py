@@ -4,7 +4,7 @@ Forward outputs match a mutant when every entry is within the forward
 check's tolerance (``|got - expected| <= atol + rtol * |expected|``): outputs
 have no free scale. Gradients match a mutant under the gradient check's own
 rule: one common positive factor ``c`` (least squares over every parameter
-and probe, :func:`~grader.compare.fit_common_factor`) with each array's
+and probe, :func:`~grader.checks.compare.fit_common_factor`) with each array's
 relative error against ``c * mutant`` at most the check's ``rtol``.
 
 Mutants whose gradients depend on the step (stale weights) are evaluated at
@@ -20,8 +20,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from numpy import ndarray
 
-from grader.assignment import Tolerance
-from grader.compare import fit_common_factor
+from grader.spec.assignment import Tolerance
+from grader.checks.compare import fit_common_factor
 from grader.diagnosis.engine import forward, gradients
 from grader.diagnosis.mutants import FORWARD_TAGS, Hypothesis, Mutant, mutants_for, pairs, singles
 from reference import Network

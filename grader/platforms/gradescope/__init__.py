@@ -1,0 +1,1 @@
+"""Gradescope: the autograder zip (``autograder.py``) and the ``results.json`` it writes (``output.py``)."""

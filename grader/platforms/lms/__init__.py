@@ -1,0 +1,1 @@
+"""Canvas and Moodle: the gradebook imports (``gradebooks.py``) and the class roster that maps ids (``roster.py``)."""

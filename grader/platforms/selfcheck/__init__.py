@@ -1,0 +1,1 @@
+"""The in-notebook self-check: ``from grader import check; check("two-layer")``."""

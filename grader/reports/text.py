@@ -1,0 +1,105 @@
+"""The terminal report of one result: a line per check, diagnoses with hints, the total, what to do next.
+
+The pieces (:func:`check_feedback`, :func:`error_feedback`, :func:`next_step`)
+are shared by the other per-result outputs (GitHub Classroom, Gradescope, the
+pytest plugin), so a student reads the same words wherever they are graded.
+"""
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from grader.diagnosis.catalogue import describe
+from grader.results import CheckResult, LoadError, SubmissionResult
+
+_COLORS = {"ok": "\033[32m", "bad": "\033[31m", "dim": "\033[2m", "bold": "\033[1m", "end": "\033[0m"}
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour for a terminal; never when ``NO_COLOR`` is set, always when ``FORCE_COLOR`` is."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def where(error: LoadError) -> str:
+    """`` (file, cell 3, line 5)`` for an error with a line, else ``""``."""
+    if not error.line:
+        return ""
+    return f" ({error.file}" + (f", cell {error.cell}" if error.cell else "") + f", line {error.line})"
+
+
+def error_feedback(result: SubmissionResult) -> str:
+    """Why the submission could not be graded, with the hint; ``""`` when it was graded."""
+    e = result.error
+    if e is None:
+        return ""
+    who = "the grader failed" if e.source == "grader" else "could not grade your submission"
+    text = f"ERROR [{e.kind}] {who}: {e.message}{where(e)}"
+    hint = describe(e.kind).hint
+    return text + (f"\nhint: {hint}" if hint else "")
+
+
+def check_feedback(check: CheckResult) -> str:
+    """The check's message, then each diagnosis with its explanation and hint."""
+    lines = [check.message]
+    for d in check.diagnoses:
+        entry = describe(d.tag)
+        lines.append(f"[{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
+        if entry.hint:
+            lines.append(f"hint: {entry.hint}")
+    return "\n".join(line for line in lines if line)
+
+
+def next_step(result: SubmissionResult) -> str:
+    """One sentence on what to do now."""
+    if result.error:
+        return "Next: fix the error above, then run the check again."
+    failed = [c.id for c in result.checks if not c.passed]
+    if failed:
+        return f"Next: fix the first failed check ({failed[0]}) and run the check again."
+    return "Next: nothing to fix; every check passes."
+
+
+def total_line(result: SubmissionResult) -> str:
+    return f"Total: {result.score:g} / {result.max_score:g}"
+
+
+def format_text(result: SubmissionResult, *, color: bool = False) -> str:
+    """A readable report of ``result``; ANSI colours when ``color``.
+
+    A diagnosis already explained for an earlier check is named again but not
+    explained twice (a stub that raises fails every check the same way).
+    """
+    def paint(text: str, style: str) -> str:
+        return f"{_COLORS[style]}{text}{_COLORS['end']}" if color else text
+
+    lines = [paint(f"{result.student} · {result.assignment}", "bold")]
+    if result.binding.get("summary"):
+        lines.append(paint(f"bound to: {result.binding['summary']}", "dim"))
+    if result.error:
+        first, _, hint = error_feedback(result).partition("\n")
+        lines.append(paint(first, "bad"))
+        if hint:
+            lines.append(f"  {hint}")
+    explained: set[str] = set()
+    for c in result.checks:
+        mark = paint("PASS", "ok") if c.passed else paint("FAIL", "bad")
+        lines.append(f"{mark} {c.id:<10} {c.points:g}/{c.max_points:g}  {c.message}")
+        for d in c.diagnoses:
+            entry = describe(d.tag)
+            if d.tag in explained:
+                lines.append(f"       [{d.tag}] {entry.title} (see above)")
+                continue
+            explained.add(d.tag)
+            lines.append(f"       [{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
+            if entry.hint:
+                lines.append(f"       hint: {entry.hint}")
+    for note in result.warnings:
+        lines.append(paint(f"note: {note}", "dim"))
+    lines.append(paint(total_line(result), "ok" if result.score >= result.max_score else "bold"))
+    lines.append(next_step(result))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,420 @@
+"""Running a submission in a worker process of its own, under limits.
+
+:class:`Worker` starts ``python -I grader/sandbox/inside/runner.py`` in a fresh
+temporary directory holding a copy of the student's files, with a clean
+environment, its own session (so the whole process group can be killed), a cap
+on its processes and threads (:class:`~grader.sandbox.cgroups.ProcessCap`; a forked
+worker shares its zygote's), and its stdout/stderr captured up to a cap.
+Requests have deadlines: a worker that misses one is killed and the failure
+becomes a ``timeout``; a worker that dies becomes a ``crash``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from grader.sandbox.cgroups import ProcessCap
+from grader.errors import ProtocolError, SubmissionFailure
+from grader.sandbox.remote import Encoder, Ref, decode
+from grader.sandbox.inside import wire
+
+RUNNER = Path(__file__).parent / "inside" / "runner.py"
+
+
+BLOCKED_PACKAGES = ("grader", "reference")
+_HIDDEN_PREFIXES = ("grader", "reference", "backprop_grader", "__editable__", "_sandboxing")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on one worker process (seconds, bytes, counts)."""
+
+    load_timeout: float = 60.0
+    request_timeout: float = 10.0
+    program_timeout: float = 120.0
+    cpu_time: int = 600
+    output_cap: int = 64 * 1024
+    output_kill: int = 16 * 1024 * 1024
+    memory: int | None = 1024**3
+    file_size: int = 64 * 1024 * 1024
+    processes: int = 64
+    network: bool = True
+
+
+def _site_folders() -> list[Path]:
+    return [Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
+
+
+def _visible(name: str) -> bool:
+    return not name.lower().startswith(_HIDDEN_PREFIXES) and not name.endswith(".pth")
+
+
+def site_view(cache: Path | None = None) -> Path:
+    """A folder of links to the grader's installed packages, less the grader and the reference.
+
+    The worker runs with ``-S`` and this folder as its only site directory, so
+    the student's code can import NumPy and matplotlib but not ``grader`` or
+    ``reference`` (``.pth`` files, which editable installs use, are not run).
+    Built once per set of installed packages under the user's cache folder
+    (links are slow to make on some file systems) and shared by every worker.
+    """
+    entries: dict[str, Path] = {}
+    for folder in _site_folders():
+        for entry in sorted(folder.iterdir()):
+            if _visible(entry.name):
+                entries.setdefault(entry.name, entry)
+    key = hashlib.sha256("\n".join(f"{n}={p}" for n, p in sorted(entries.items())).encode()).hexdigest()[:16]
+    root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
+    view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
+    if (view / ".complete").exists():
+        return view
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix="site-", dir=root))
+    except OSError:
+        root = Path(tempfile.mkdtemp(prefix="grader-site-"))
+        building, view = root / "building", root / "site"
+        building.mkdir()
+    for name, entry in entries.items():
+        os.symlink(entry, building / name)
+    (building / ".complete").touch()
+    try:
+        building.rename(view)
+    except OSError:  # another grader finished the same view first
+        shutil.rmtree(building, ignore_errors=True)
+    return view
+
+
+class CappedOutput:
+    """Output kept up to ``cap`` bytes; past ``kill_after`` bytes in all, ``on_flood`` is called once
+    (the worker is killed: an output flood is a limit of its own, ``output-limit``)."""
+
+    def __init__(self, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
+        self.cap = cap
+        self.kill_after = kill_after
+        self.on_flood = on_flood
+        self.data = bytearray()
+        self.dropped = 0
+        self.flooded = False
+
+    def add(self, chunk: bytes) -> None:
+        room = max(self.cap - len(self.data), 0)
+        self.data += chunk[:room]
+        self.dropped += max(len(chunk) - room, 0)
+        if not self.flooded and len(self.data) + self.dropped > self.kill_after:
+            self.flooded = True
+            self.on_flood()
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output not kept]"
+        return text
+
+
+class OutputBuffer(CappedOutput):
+    """Drains a pipe in a thread into a :class:`CappedOutput`."""
+
+    def __init__(self, fd: int, cap: int, *, kill_after: int, on_flood: Callable[[], None]) -> None:
+        super().__init__(cap, kill_after=kill_after, on_flood=on_flood)
+        self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                self.add(chunk)
+
+    def text(self) -> str:
+        self.thread.join(timeout=2)
+        return super().text()
+
+
+def clean_env(home: str) -> dict[str, str]:
+    """The whole environment of a worker: fixed values, nothing from the grader's own."""
+    return {
+        "PATH": os.defpath,
+        "HOME": home,
+        "TMPDIR": home,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": home,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "2",
+    }
+
+
+def worker_config(limits: Limits) -> dict[str, Any]:
+    """What a worker applies to itself before running student code (see ``runner.isolate``)."""
+    return {
+        "path": [str(site_view())],
+        "memory": limits.memory,
+        "cpu": limits.cpu_time,
+        "file_size": limits.file_size,
+        "processes": limits.processes,
+        "network": limits.network,
+        "blocked": list(BLOCKED_PACKAGES),
+    }
+
+
+class Process(Protocol):
+    """What :class:`Worker` needs of its process: a ``subprocess.Popen`` or a forked child."""
+
+    pid: int
+    returncode: int | None
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Forker(Protocol):
+    """Starts workers faster than a new interpreter (see :mod:`grader.sandbox.zygote`).
+
+    Its workers run under its own ``limits`` (their :func:`worker_config` is
+    the forker's, made once), and ``process_cap`` says how they are capped:
+    every child shares the forker's cap, so it has one child at a time.
+    """
+
+    limits: Limits
+    process_cap: str
+
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> Process: ...
+
+    def sweep(self) -> None:
+        """After its child was killed and reaped: kill whatever the child left, in its session or not."""
+        ...
+
+
+class Worker:
+    """One worker process serving one submission. Use as a context manager."""
+
+    def __init__(self, *, files: list[Path], limits: Limits, forker: Forker | None = None) -> None:
+        if forker is not None and forker.limits != limits:
+            raise ValueError("a forked worker runs under its forker's limits; they differ from this worker's")
+        self.limits = limits
+        self.forker = forker
+        self.root = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.workdir = self.root / "work"
+        self.workdir.mkdir()
+        for path in files:
+            target = self.workdir / path.name
+            if path.is_dir():
+                shutil.copytree(path, target, symlinks=False, ignore_dangling_symlinks=True)
+            else:
+                shutil.copy2(path, target)
+        self.process: Process | None = None
+        self.output: OutputBuffer | None = None
+        self.next_handle = 1_000_000
+        self.request_w = self.reply_r = -1
+        self.sequence = 0
+        self.cap: ProcessCap | None = None
+        self.process_cap = ""
+        self.isolation: dict[str, str] = {}
+
+    def __enter__(self) -> Worker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        request_r, self.request_w = os.pipe()
+        self.reply_r, reply_w = os.pipe()
+        out_r, out_w = os.pipe()
+        env = clean_env(str(self.workdir))
+        if self.forker is not None:  # the child inherits the forker's cgroup: no migration
+            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env)
+            self.process_cap = self.forker.process_cap
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w),
+                 json.dumps(worker_config(self.limits))],
+                cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(request_r, reply_w), start_new_session=True,
+            )
+        for fd in (request_r, reply_w, out_w):
+            os.close(fd)
+        if self.forker is None:
+            self.cap = ProcessCap(self.limits.processes)
+            self.process_cap = self.cap.attach(self.process.pid)
+        self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
+                                   on_flood=self.kill_group)
+
+    # -- requests ---------------------------------------------------------
+    def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:
+        """Send one request and wait for its reply (its blobs under ``"blobs"``).
+
+        Failures of the student's code raise :class:`SubmissionFailure`.
+        """
+        limit = timeout or self.limits.request_timeout
+        self.sequence += 1
+        try:
+            wire.write_message(self.request_w, {**header, "id": self.sequence}, blobs)
+            reply, reply_blobs = wire.read_message(self.reply_r, time.monotonic() + limit)
+            if reply.get("id") != self.sequence or not isinstance(reply.get("ok"), bool):
+                raise wire.WireError("a reply did not answer the request sent")
+        except wire.WireTimeout:
+            self.kill()
+            raise SubmissionFailure("timeout", f"no answer within {limit:g} s "
+                                    "(an endless loop, or far too much work?)") from None
+        except (wire.WireClosed, BrokenPipeError):
+            raise self._death() from None
+        except wire.WireError as exc:
+            self.kill()
+            raise SubmissionFailure("crash", f"the worker's reply was corrupted ({exc}); "
+                                    "does your code write to file descriptors it did not open?") from None
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            if error.get("type") == "GraderRequest":
+                raise ProtocolError(str(error.get("message", "bad request")))
+            kinds = {"SystemExit": "crash", "MemoryError": "memory"}
+            raise SubmissionFailure(
+                kinds.get(str(error.get("type")), "exception"),
+                str(error.get("message", "your code raised an exception")),
+                line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
+            )
+        return {**reply, "blobs": reply_blobs}
+
+    def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run the submission; returns the problems met while running it (events)."""
+        reply = self.request({"op": "load", **unit}, [], timeout=self.limits.load_timeout)
+        self.isolation = {**dict(reply.get("isolation", {})), "processes": self.process_cap}
+        return list(reply.get("events", []))
+
+    def namespace(self) -> list[dict[str, Any]]:
+        """Names the submission defined, with their kinds and signatures."""
+        return list(self.request({"op": "namespace"}, [])["names"])
+
+    def get(self, ref: Ref) -> Any:
+        reply = self.request({"op": "get", "target": ref.to_wire()}, [])
+        return self._decoded(reply, "value")
+
+    def get_many(self, refs: list[Ref]) -> list[Any]:
+        """Several values in one request (the first that raises fails it: see :meth:`get` for which)."""
+        reply = self.request({"op": "get", "targets": [ref.to_wire() for ref in refs]}, [])
+        values = self._decoded(reply, "values", many=True)
+        if len(values) != len(refs):
+            self.kill()
+            raise SubmissionFailure("crash", "the worker's reply did not answer the request sent")
+        return values
+
+    def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
+        encoder = Encoder()
+        tree = encoder.encode(value)
+        self.request({"op": "set", "target": ref.to_wire(), "value": tree, "inplace": inplace}, encoder.blobs)
+
+    def put(self, value: Any) -> Ref:
+        """Store a value in the worker; returns a reference to it."""
+        encoder = Encoder()
+        tree = encoder.encode(value)
+        hid = self.new_handle()
+        self.request({"op": "put", "store": hid, "value": tree}, encoder.blobs)
+        return Ref.handle(hid)
+
+    def call(self, ref: Ref, *args: Any, keep: bool = False, **kwargs: Any) -> Any:
+        """Call a function or method; with ``keep`` the result stays in the worker (a Ref is returned)."""
+        encoder = Encoder()
+        step = call_step(encoder, ref, args, kwargs)
+        if keep:
+            step["store"] = self.new_handle()
+        reply = self.request({"op": "call", **step, "return": not keep}, encoder.blobs)
+        return Ref.handle(step["store"]) if keep else self._decoded(reply, "value")
+
+    def program(self, steps: list[dict[str, Any]], blobs: list[bytes], *, repeat: int,
+                timeout: float | None = None) -> list[Any]:
+        """Run ``steps`` ``repeat`` times in the worker; returns the stacked records of each step."""
+        reply = self.request({"op": "program", "steps": steps, "repeat": repeat}, blobs,
+                             timeout=timeout or self.limits.program_timeout)
+        records = self._decoded(reply, "records", many=True)
+        return list(records)
+
+    def _decoded(self, reply: dict[str, Any], key: str, *, many: bool = False) -> Any:
+        """A value of a reply; a malformed one means the worker's channel was tampered with."""
+        try:
+            if many:
+                return [decode(tree, reply["blobs"]) for tree in reply[key]]
+            return decode(reply[key], reply["blobs"])
+        except (KeyError, TypeError, ProtocolError) as exc:
+            self.kill()
+            raise SubmissionFailure("crash", f"the worker's reply was unreadable ({exc}); does your code "
+                                    "write to file descriptors it did not open?") from None
+
+    def new_handle(self) -> int:
+        self.next_handle += 1
+        return self.next_handle
+
+    def _death(self) -> SubmissionFailure:
+        assert self.process is not None
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        if self.output is not None and self.output.flooded:
+            return SubmissionFailure("output-limit", f"your code printed more than {self.limits.output_kill // 2**20} MiB; "
+                                     "it was stopped")
+        if code == -signal.SIGXCPU:
+            return SubmissionFailure("timeout", f"your code used more than {self.limits.cpu_time} s of CPU time")
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            return SubmissionFailure("crash", f"the process running your code was killed by {name}")
+        return SubmissionFailure("crash", f"your code ended the process (exit status {code}): "
+                                 "remove sys.exit/os._exit calls")
+
+    def kill_group(self) -> None:
+        """SIGKILL the worker's whole process group (safe from any thread)."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def kill(self) -> None:
+        """Kill the worker and every process it started in its group (a forked worker: and whatever
+        else it left in the forker's cgroup, such as a process that started a session of its own)."""
+        if self.process:
+            self.kill_group()
+            try:
+                self.process.wait()
+            finally:
+                if self.forker is not None:
+                    self.forker.sweep()
+
+    def captured_output(self) -> str:
+        return self.output.text() if self.output else ""
+
+    def close(self) -> None:
+        """End the worker: every reply flushed its output first, so it is simply killed."""
+        self.kill()
+        for fd in (self.request_w, self.reply_r):
+            if fd >= 0:
+                os.close(fd)
+        self.request_w = self.reply_r = -1
+        if self.cap is not None:
+            self.cap.release()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def call_step(encoder: Encoder, ref: Ref, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The wire form of one call (used by ``call`` and by programs)."""
+    return {
+        "target": ref.to_wire(),
+        "args": [encoder.encode(a) for a in args],
+        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()},
+    }

@@ -1,7 +1,0 @@
-"""Code that runs in the student's process.
-
-:mod:`grader.worker.wire` is the message format shared by both sides;
-:mod:`grader.worker.runner` is the program the worker process executes. Both
-use only the standard library and NumPy, and are run as plain files so that
-the student's process never imports the ``grader`` package.
-"""

@@ -1,0 +1,154 @@
+"""Per-result formats (grader.platforms.registry): each against its platform's sample document and semantics."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from grader.diagnosis.catalogue import describe
+from grader.errors import UsageError
+from grader.platforms.registry import RESULT_FORMATS
+from grader.platforms.classroom.output import append_github_output, classroom_document, github_output_line, github_output_path
+from grader.platforms.gradescope.output import gradescope_document
+from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
+from grader.reports.text import format_text
+from platform_samples import (CLASSROOM_SAMPLE, GRADESCOPE_SAMPLE, classroom_errors, gradescope_errors,
+                              shape_errors)
+
+POINTS = {"init": 1.0, "forward": 2.0, "loss": 1.0, "gradients": 3.0, "update": 1.0, "descent": 2.0}
+
+
+def make_result(kind: str) -> SubmissionResult:
+    """``full``: every check passed; ``partial``: gradients and descent failed; ``error``: a syntax error."""
+    checks = []
+    for cid, pts in POINTS.items():
+        if kind == "error":
+            checks.append(CheckResult.failure(cid, pts, "not run: the submission could not be graded (syntax-error)"))
+        elif kind == "partial" and cid == "gradients":
+            checks.append(CheckResult.failure(cid, pts, "every parameter moved up the gradient (factor -2.5)",
+                                              Diagnosis("gradient-sign", "moved up the gradient", {"factor": -2.5})))
+        elif kind == "partial" and cid == "descent":
+            checks.append(CheckResult.failure(cid, pts, "training does not solve XOR",
+                                              Diagnosis("no-descent", "loss rose")))
+        else:
+            checks.append(CheckResult.success(cid, pts, f"{cid} matches"))
+    error = LoadError(kind="syntax-error", message="SyntaxError: expected ':'", line=29,
+                      file="lab.py") if kind == "error" else None
+    return SubmissionResult(student="lab", submission="subs/lab.py", assignment="two-layer", checks=tuple(checks),
+                            error=error, warnings=("a note",), duration=1.6, grader_version="0.1.0")
+
+
+RESULTS = {kind: make_result(kind) for kind in ("full", "partial", "error")}
+
+
+def test_the_samples_satisfy_their_own_schema():
+    assert classroom_errors(CLASSROOM_SAMPLE) == []
+    assert gradescope_errors(GRADESCOPE_SAMPLE) == []
+    assert shape_errors({"version": "1"}, CLASSROOM_SAMPLE) == ["$.version: string where the sample has number"]
+    assert shape_errors({"extra": 1}, CLASSROOM_SAMPLE) == ["$.extra: not a key of the sample"]
+
+
+def test_the_registry_has_the_four_formats_and_text_is_the_report():
+    assert list(RESULT_FORMATS) == ["text", "json", "classroom", "gradescope"]
+    result = RESULTS["partial"]
+    assert RESULT_FORMATS["text"].render(result) == format_text(result)
+    assert "\033[" in RESULT_FORMATS["text"].render(result, color=True)
+    assert "\033[" not in RESULT_FORMATS["text"].render(result)
+    assert SubmissionResult.from_dict(json.loads(RESULT_FORMATS["json"].render(result))) == result
+
+
+# -- GitHub Classroom ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", RESULTS)
+def test_classroom_document_has_the_reporters_keys_and_types(kind):
+    document = classroom_document(RESULTS[kind])
+    assert classroom_errors(document) == []
+    assert set(document) == set(CLASSROOM_SAMPLE)
+    assert all(set(t) == set(CLASSROOM_SAMPLE["tests"][0]) for t in document["tests"])
+    assert json.loads(RESULT_FORMATS["classroom"].render(RESULTS[kind])) == document
+
+
+@pytest.mark.parametrize("kind, status", [("full", "pass"), ("partial", "fail"), ("error", "error")])
+def test_classroom_status_points_and_messages(kind, status):
+    result = RESULTS[kind]
+    document = classroom_document(result)
+    assert document["version"] == 1 and document["status"] == status
+    assert document["max_score"] == 10
+    assert [t["name"] for t in document["tests"]] == list(POINTS)
+    assert sum(t["score"] for t in document["tests"]) == result.score
+    tests = {t["name"]: t for t in document["tests"]}
+    if kind == "partial":
+        assert tests["init"]["status"] == "pass" and tests["init"]["message"] == "init matches"
+        assert tests["gradients"]["status"] == "fail" and tests["gradients"]["score"] == 0
+        assert "[gradient-sign]" in tests["gradients"]["message"]
+        assert describe("gradient-sign").hint in tests["gradients"]["message"]
+    if kind == "error":
+        assert {t["status"] for t in tests.values()} == {"error"}
+        assert all("SyntaxError" in t["message"] and t["line_no"] == 29 for t in tests.values())
+        assert tests["init"]["filename"] == "lab.py"
+
+
+def test_github_output_line_is_base64_of_the_document(tmp_path):
+    result = RESULTS["partial"]
+    line = github_output_line(result)
+    key, _, value = line.partition("=")
+    assert key == "result" and "\n" not in value
+    assert json.loads(base64.b64decode(value)) == classroom_document(result)
+    out = tmp_path / "github_output"
+    out.write_text("other=1\n", encoding="utf-8")
+    append_github_output(result, path=out)
+    append_github_output(RESULTS["full"], path=out)
+    assert out.read_text(encoding="utf-8").splitlines() == ["other=1", line, github_output_line(RESULTS["full"])]
+
+
+def test_github_output_path_needs_the_variable(monkeypatch, tmp_path):
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    with pytest.raises(UsageError, match="GITHUB_OUTPUT"):
+        github_output_path()
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
+    assert github_output_path() == tmp_path / "out"
+
+
+# -- Gradescope -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", RESULTS)
+def test_gradescope_document_has_the_schemas_keys_and_types(kind):
+    document = gradescope_document(RESULTS[kind])
+    assert gradescope_errors(document) == []
+    assert json.loads(RESULT_FORMATS["gradescope"].render(RESULTS[kind])) == document
+
+
+@pytest.mark.parametrize("kind", RESULTS)
+def test_gradescope_scores_statuses_and_feedback(kind):
+    result = RESULTS[kind]
+    document = gradescope_document(result)
+    assert document["score"] == result.score == sum(t["score"] for t in document["tests"])
+    assert sum(t["max_score"] for t in document["tests"]) == result.max_score
+    assert document["visibility"] == "visible" and document["stdout_visibility"] == "hidden"
+    assert document["execution_time"] == 2
+    assert {t["status"] for t in document["tests"]} <= {"passed", "failed"}
+    tests = {t["name"]: t for t in document["tests"]}
+    assert all(t["status"] == ("passed" if t["score"] == t["max_score"] else "failed") for t in tests.values())
+    assert "note: a note" in document["output"]
+    if kind == "partial":
+        assert tests["gradients"]["tags"] == ["gradient-sign"]
+        assert describe("gradient-sign").explanation in tests["gradients"]["output"]
+        assert "Next: fix the first failed check (gradients)" in document["output"]
+    if kind == "error":
+        assert "ERROR [syntax-error]" in document["output"] and "line 29" in document["output"]
+
+
+def test_gradescope_visibility_is_checked():
+    assert gradescope_document(RESULTS["full"], visibility="after_due_date")["tests"][0]["visibility"] == \
+        "after_due_date"
+    with pytest.raises(ValueError, match="visibility"):
+        gradescope_document(RESULTS["full"], visibility="sometimes")
+
+
+def test_long_feedback_is_clipped_with_a_note():
+    long = SubmissionResult(student="s", submission="s.py", assignment="two-layer", checks=(
+        CheckResult.failure("init", 1.0, "x" * 20000),))
+    message = classroom_document(long)["tests"][0]["message"]
+    assert len(message) < 4100 and message.endswith("more characters not shown]")
+    assert gradescope_document(long)["tests"][0]["output"].endswith("more characters not shown]")
