@@ -19,7 +19,8 @@ from grader.binding.pins import allowed_layouts, network_mappings, parameter_map
 from grader.binding.plan import Call, LearningRate, Plan
 from grader.binding.probe import Trial
 from grader.binding.steps import finish, loss_call, make_call, result_pool, step_pool, update_options
-from grader.binding.structure import Mapping, describe_entries, entries_of
+from grader.binding.reach import distinct, reach_entries
+from grader.binding.structure import Entry, Mapping, describe_entries
 from grader.errors import SubmissionFailure
 from grader.sandbox.remote import Ref
 from grader.sandbox.worker import Worker
@@ -165,7 +166,7 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
         return []
     instance, attributes = made
     layouts = allowed_layouts(iface)
-    found, entries = parameter_mappings(iface, network, attributes, attributes=True, layers=probe_layers)
+    found, entries = _mappings(det, attributes, probe_layers, layouts)
     if not found:
         det.note(f"class {name}: no weight arrays whose shapes chain from {network.layers[0]} inputs to "
                  f"{network.layers[-1]} outputs among its attributes ({describe_entries(entries)})")
@@ -194,6 +195,21 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
     return out
 
 
+def _mappings(det: Detection, attributes: dict[str, Any], layers: Sequence[int], layouts: Sequence[str]
+              ) -> tuple[list[Mapping], list[Entry]]:
+    """The parameter mappings of an instance: pinned, else its weight-named arrays and every other array
+    reachable from its attributes (layer objects, lists of them, private names), chained by shape."""
+    iface, network = det.interface, det.network
+    found, entries = parameter_mappings(iface, network, attributes, attributes=True, layers=layers)
+    if iface.pins("parameters"):
+        return found, entries
+    extra = reach_entries(det, attributes, attributes=True, known=entries)
+    if not extra:
+        return found, entries
+    everything = entries + extra
+    return distinct(network_mappings(everything, network=network, layouts=layouts)), everything
+
+
 def _student_layers(det: Detection, state: ClassState, mapping: Mapping, probe_layers: Sequence[int],
                     layouts: Sequence[str]) -> tuple[int, ...]:
     """The sizes graded instances have: the assignment's when the constructor builds what it is told,
@@ -206,7 +222,7 @@ def _student_layers(det: Detection, state: ClassState, mapping: Mapping, probe_l
     made = _instance(det, state, network.layers)
     if made is None:
         return mapping.layers
-    again = network_mappings(entries_of(made[1], attributes=True), network=network, layouts=layouts)
+    again, _ = _mappings(det, made[1], network.layers, layouts)
     return again[0].layers if again else mapping.layers
 
 
