@@ -9,11 +9,12 @@ method, sizes fixed in the constructor.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from grader.binding.context import FATAL, Candidate, Detection
-from grader.binding.names import (BACKWARD, FORWARD, HIDDEN_SIZE, INPUT_SIZE, LOSS, LR_NAME, OUTPUT_SIZE,
+from grader.binding.names import (BACKWARD, EPOCHS_NAME, FORWARD, HIDDEN_SIZE, INPUT_SIZE, LOSS, LR_NAME, OUTPUT_SIZE,
                                   SIZES_NAME, UPDATE, Signature, Source, first_present, parse_signature)
 from grader.binding.pins import allowed_layouts, network_mappings, parameter_mappings
 from grader.binding.plan import Call, LearningRate, Plan
@@ -25,7 +26,9 @@ from grader.errors import SubmissionFailure
 from grader.sandbox.remote import Ref
 from grader.sandbox.worker import Worker
 
-Arg = tuple[str, Any]  # ("size", index) | ("sizes", None) | ("lr", None)
+Arg = tuple[str, Any]  # ("size", index) | ("sizes", None) | ("lr", None) | ("const", value)
+SEED_NAME = re.compile(r"^(?:seed|random_?seed|random_?state|rng_?seed|np_?seed)$", re.IGNORECASE)
+SETTINGS_EPOCHS = 100  # given to a constructor that requires an epoch count
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class ClassState:
             return int(layers[index])
         if kind == "sizes":
             return [int(n) for n in layers]
+        if kind == "const":
+            return index
         return float(lr)
 
     def instance(self, worker: Worker, *, lr: float, layers: Sequence[int]) -> Ref:
@@ -77,6 +82,10 @@ def constructor(signature: Signature, depth: int, class_name: str, *, pinned: st
         keyword = param.kind == "keyword-only" or not positional
         if LR_NAME.match(param.name):
             kwargs.append((param.name, ("lr", None)))
+            positional = False
+        elif not param.default and (EPOCHS_NAME.match(param.name) or SEED_NAME.match(param.name)):
+            # training settings the grader never uses through the instance: a few epochs, seed 0
+            kwargs.append((param.name, ("const", SETTINGS_EPOCHS if EPOCHS_NAME.match(param.name) else 0)))
             positional = False
         elif pinned == "list" and not param.default and not args and not sizes:
             args.append(("sizes", None))
