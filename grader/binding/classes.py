@@ -193,7 +193,7 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
         for mapping in found:
             if mapping.layers not in students:
                 students[mapping.layers] = _student_layers(det, state, mapping, probe_layers, layouts)
-            net = replace(network, layers=students[mapping.layers], bias=mapping.biases is not None)
+            net = replace(network, layers=students[mapping.layers], bias=mapping.has_biases)
             plan = Plan(style="class", layout=mapping.layout, slots=mapping.slots(), network=net, state=state,
                         forward=Call(forward, ("self", forward), (Source("X"),)), output=None,
                         lr=LearningRate(rate), bias_column=mapping.bias_column,

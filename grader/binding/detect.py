@@ -175,6 +175,9 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
                  + (", applied by the grader" if plan.update_mode == "grader" else ""))
     if plan.bias_column:
         parts.append("constant-1 input column, no biases")
+    folded = next((s.label for s in plan.slots if s.rows is not None and not s.weight), None)
+    if folded:
+        parts.append(f"biases folded into the weight matrices ({folded.rsplit('(', 1)[-1].rstrip(')')} of each)")
     if not agreed:
         parts.append("as pinned by the spec (its forward pass does not match the reference)" if pinned
                      else "bound by names (no forward pass matched the reference)")

@@ -278,7 +278,7 @@ def _forward_candidates(det: Detection, name: str, signature: Signature) -> list
         return []
     out = []
     for mapping in found:
-        net = replace(network, layers=mapping.layers, bias=mapping.biases is not None)
+        net = replace(network, layers=mapping.layers, bias=mapping.has_biases)
         plan = Plan(style=style, layout=mapping.layout, slots=mapping.slots(), network=net, state=state,
                     forward=forward, output=None, bias_column=mapping.bias_column,
                     init_missing=None if source else "no initialiser function or global parameters found "

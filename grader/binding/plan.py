@@ -14,6 +14,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from grader.binding import folded
 from grader.binding.base import Layout, SplitRun, missing, put_inputs, run_paced
 from grader.binding.names import Source
 from grader.errors import SubmissionFailure
@@ -50,12 +51,15 @@ class Slot:
     root: str
     path: Path = ()
     flat: bool = False
+    rows: tuple[int | None, int | None] | None = None  # a part of a weight matrix: see :mod:`folded`
 
     @property
     def weight(self) -> bool:
         return self.name.startswith("W")
 
     def to_student(self, array: np.ndarray, layout: Layout) -> np.ndarray:
+        if self.rows is not None:
+            return array
         if self.flat:
             return np.array(array, dtype=np.float64).ravel()
         return layout.weight_to_student(array) if self.weight else layout.to_student(array)
@@ -65,6 +69,8 @@ class Slot:
         (or bias gradient) is a row."""
         if not isinstance(value, np.ndarray):
             return value
+        if self.rows is not None:
+            return folded.part(value, self.rows, layout)
         if value.ndim == 1 and not self.weight:
             return value.reshape(1, -1)
         if value.ndim != 2:
@@ -195,7 +201,10 @@ class PlanNet:
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
         for slot in self.plan.slots:
-            self.worker.set(self.ref(slot), slot.to_student(params[slot.name], self.layout))
+            if slot.rows is None:
+                self.worker.set(self.ref(slot), slot.to_student(params[slot.name], self.layout))
+        for ref, parts in folded.grouped(self.plan.slots, self.ref):
+            self.worker.set(ref, folded.joined(parts, params, self.layout))
 
     def set_lr(self, lr: float) -> None:
         self.lr = float(lr)

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from grader.binding.base import LAYOUTS, Layout
+from grader.binding.folded import rows_for
 from grader.binding.plan import Path, Slot
 
 MAX_MAPPINGS = 12
@@ -122,10 +123,20 @@ class Mapping:
     layers: tuple[int, ...]
     bias_column: bool
     score: float
+    folded: str = ""  # "first" or "last": each weight matrix holds its layer's bias in that row
+
+    @property
+    def has_biases(self) -> bool:
+        return self.biases is not None or bool(self.folded)
 
     def slots(self) -> tuple[Slot, ...]:
         slots = []
         for i, w in enumerate(self.weights, start=1):
+            if self.folded:
+                slots.append(Slot(f"W{i}", w.label, w.root, w.path, rows=rows_for("W", self.folded)))
+                slots.append(Slot(f"b{i}", f"{w.label} ({self.folded} row)", w.root, w.path,
+                                  rows=rows_for("b", self.folded)))
+                continue
             slots.append(Slot(f"W{i}", w.label, w.root, w.path))
             if self.biases is not None:
                 b = self.biases[i - 1]
@@ -140,8 +151,10 @@ def _fans(shape: tuple[int, ...], column: bool) -> tuple[int, int]:
     return (shape[1], shape[0]) if column else (shape[0], shape[1])
 
 
-def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transposed: bool
+def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transposed: bool, *, unit: int = 0
             ) -> Iterable[tuple[Entry, ...]]:
+    """Weights whose shapes chain from ``n_in`` to ``n_out``; ``unit`` 1: every layer takes one more
+    input than the layer below gives (a constant unit whose weights are the bias)."""
     def extend(chain: tuple[Entry, ...], fan: int | None) -> Iterable[tuple[Entry, ...]]:
         if len(chain) == depth:
             yield chain
@@ -150,9 +163,9 @@ def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transpo
             if w in chain:
                 continue
             fan_in, fan_out = _fans(w.shape, transposed)
-            if fan is None and fan_in not in (n_in, n_in + 1):
+            if fan is None and fan_in not in ((n_in, n_in + 1) if not unit else (n_in + 1,)):
                 continue
-            if fan is not None and fan_in != fan:
+            if fan is not None and fan_in != fan + unit:
                 continue
             if len(chain) == depth - 1 and fan_out != n_out:
                 continue
@@ -206,10 +219,17 @@ def mappings(entries: Sequence[Entry], *, depth: int, n_in: int, n_out: int, bia
             elif layers[0] == n_in + 1 or (layers[0] == n_in and not bias):
                 found.append(Mapping(layout, chain, None, layers, layers[0] == n_in + 1,
                                      _score(chain, None) - 1 - layout.mixed))
+        if bias and depth > 1:
+            for chain in itertools.islice(_chains(weights, depth, n_in, n_out, transposed, unit=1), 50):
+                layers = (n_in,) + tuple(_fans(w.shape, transposed)[1] for w in chain)
+                for where in ("first", "last"):
+                    found.append(Mapping(layout, chain, None, layers, False,
+                                         _score(chain, None) - 1 - layout.mixed - (where == "last") * 0.5, where))
     found.sort(key=lambda m: (-m.score, LAYOUTS.index(m.layout.name)))
     unique: list[Mapping] = []
     for m in found:
-        if all((m.layout, m.weights, m.biases) != (u.layout, u.weights, u.biases) for u in unique):
+        if all((m.layout, m.weights, m.biases, m.folded) != (u.layout, u.weights, u.biases, u.folded)
+               for u in unique):
             unique.append(m)
     return unique[:MAX_MAPPINGS]
 
