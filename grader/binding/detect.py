@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from grader.spec.assignment import Assignment
-from grader.binding import classes, functions, toplevel
+from grader.binding import classes, functions, online, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
 from grader.binding.names import parse_signature
@@ -111,6 +111,8 @@ def _build(det: Detection, candidate: Candidate, verdict: Verdict, *, agreed: bo
     if trial and plan.step is not None and candidate.finish is not None:
         try:
             plan = _tried(det, candidate, plan, sets)
+            if agreed:
+                plan = online.marked(det, plan, _set(sets, plan.network, plan.network.layers, det.seed))
         except SubmissionFailure as exc:  # the step hung or killed the worker: keep the plan as it is
             raise DetectionInterrupted(_binding(det, plan, agreed, tried), exc) from None
     return _binding(det, plan, agreed, tried)
@@ -172,7 +174,8 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
     if calls:
         parts.append("calls " + ", ".join(calls))
     parts.append("gradients " + ("returned" if plan.gradients else "read from the update")
-                 + (", applied by the grader" if plan.update_mode == "grader" else ""))
+                 + (", applied by the grader" if plan.update_mode == "grader" else "")
+                 + (", one row at a time (online updates)" if plan.details.get("per_sample") else ""))
     if plan.bias_column:
         parts.append("constant-1 input column, no biases")
     folded = next((s.label for s in plan.slots if s.rows is not None and not s.weight), None)
@@ -204,6 +207,8 @@ def describe(plan: Plan, det: Detection, *, agreed: bool, tried: int) -> dict[st
         "detection": {"agreed": agreed, "candidates": tried, "probes": PROBES},
         "pinned": sorted(det.interface.pinned),
     })
+    if plan.details.get("per_sample"):
+        out["per_sample"] = True
     if plan.init_missing:
         out["init"] = plan.init_missing
     if det.notes:

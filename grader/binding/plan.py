@@ -364,6 +364,7 @@ class PlanBinding:
         self.bias_column = plan.bias_column
         self.update_mode = plan.update_mode
         self.init_missing = plan.init_missing
+        self.per_sample = bool(plan.details.get("per_sample"))  # the step updates once per row (online)
         order = {name: i for i, name in enumerate(plan.network.param_names())}
         slots = sorted(plan.slots, key=lambda s: order.get(s.name, len(order)))
         self.reference_names = [s.name for s in slots]

@@ -72,6 +72,21 @@ def observe(ctx: CheckContext, cases: Sequence[ProbeCase], sizes: Sequence[int] 
     return observations, expected
 
 
+def _per_sample(ctx: CheckContext) -> bool:
+    return bool(getattr(ctx.binding, "per_sample", False))
+
+
+def _cases(ctx: CheckContext) -> list[ProbeCase]:
+    """The probes; for a step that updates once per row (online), their first rows, where its change is
+    one gradient and the reference's gradient is of that row."""
+    cases = ctx.reference.probes
+    if not _per_sample(ctx):
+        return list(cases)
+    network = ctx.reference.network
+    return [replace(c, X=c.X[:1], Y=c.Y[:1], gradients=network.gradients(c.params, c.X[:1], c.Y[:1]))
+            for c in cases]
+
+
 def _by_param(values: dict[str, float]) -> dict[str, float]:
     """The worst value of each parameter over the probes."""
     out: dict[str, float] = {}
@@ -110,7 +125,7 @@ class GradientsCheck(Check):
         labels = ctx.labels
         lr = ctx.assignment.probe.lr
         try:
-            observations, expected = observe(ctx, ctx.reference.probes)
+            observations, expected = observe(ctx, _cases(ctx))
         except SubmissionFailure as exc:
             if exc.kind not in ("exception", "gradient-shape"):
                 raise
@@ -127,7 +142,9 @@ class GradientsCheck(Check):
                                     "factors": {k: v for k, v in fit.per_name.items() if k.endswith("@0")}}
         if fit.ok(tol):
             ctx.facts["gradient_factor"] = fit.factor
-            return CheckResult.success(self.id, max_points, self._factor_text(fit.factor), **evidence)
+            return CheckResult.success(self.id, max_points, self._factor_text(fit.factor) + (
+                " (checked one row at a time: your step updates once per row)" if _per_sample(ctx) else ""),
+                **evidence)
         finding = diagnose_gradients(network=ctx.reference.network, observations=observations, expected=expected,
                                      lr=lr, tolerance=tol, labels=labels)
         if finding.factor is not None and finding.factor > 0:
