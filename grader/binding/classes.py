@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from grader.binding.context import FATAL, Candidate, Detection
-from grader.binding.names import (BACKWARD, EPOCHS_NAME, FORWARD, HIDDEN_SIZE, INPUT_SIZE, LOSS, LR_NAME, OUTPUT_SIZE,
-                                  SIZES_NAME, UPDATE, Signature, Source, first_present, parse_signature)
+from grader.binding.names import (BACKWARD, EPOCHS_NAME, FORWARD, HIDDEN_SIZE, INIT, INPUT_SIZE, LOSS, LR_NAME,
+                                  OUTPUT_SIZE, SIZES_NAME, UPDATE, Signature, Source, first_present, parse_signature)
 from grader.binding.pins import allowed_layouts, network_mappings, parameter_mappings
 from grader.binding.plan import Call, LearningRate, Plan
 from grader.binding.probe import Trial
@@ -159,6 +159,10 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
     name = entry["name"]
     methods = list(entry.get("methods", []))
     forwards = first_present((iface.forward,) if iface.pins("forward") else FORWARD, methods)
+    named = len(forwards)
+    if not iface.pins("forward"):  # any other public method may be the forward pass: the probes decide
+        roles = {n.lower() for n in (*BACKWARD, *UPDATE, *LOSS, *INIT)}
+        forwards += [m for m in methods if not m.startswith("_") and m.lower() not in roles and m not in forwards]
     if not forwards:
         det.note(f"class {name} has no forward method (looked for {', '.join(FORWARD[:7])}, ...; "
                  f"it has {', '.join(m for m in methods if m != '__init__') or 'no methods'})")
@@ -186,9 +190,10 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
     signatures = {m: det.signature_of(instance.attr(m)) or Signature() for m in first_present(wanted, methods)}
     rate = _rate(attributes, state, det)
     out = []
-    for forward in forwards:
+    for index, forward in enumerate(forwards):
         if len(signatures.get(forward, Signature()).required) != 1:
-            det.note(f"{name}.{forward} does not take one argument X")
+            if index < named:
+                det.note(f"{name}.{forward} does not take one argument X")
             continue
         for mapping in found:
             if mapping.layers not in students:

@@ -105,6 +105,9 @@ def _build(det: Detection, candidate: Candidate, verdict: Verdict, *, agreed: bo
         plan = replace(plan, step_output=verdict.output)
     plan = candidate.complete(plan, verdict.structure)
     plan = replace(plan, details={**plan.details, "available": _available(det, plan)})
+    if agreed and plan.style == "class":  # what other classes (its layers, helpers) lacked is no news
+        own = f"class {plan.names['class']}"
+        det.notes[:] = [n for n in det.notes if not n.startswith("class ") or n.startswith(own)]
     if not agreed:
         det.note("no candidate's forward pass matched the reference on the grader's probes: bound by names, "
                  "the checks show what differs")

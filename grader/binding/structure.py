@@ -249,7 +249,8 @@ def detection_layers(layers: Sequence[int]) -> tuple[int, ...]:
 
 
 def describe_entries(entries: Sequence[Entry]) -> str:
-    return ", ".join(f"{e.label} {'x'.join(map(str, e.shape))}" for e in entries) or "no weight-like arrays"
+    texts = dict.fromkeys(f"{e.label} {'x'.join(map(str, e.shape))}" for e in entries)
+    return ", ".join(texts) or "no weight-like arrays"
 
 
 __all__ = ["Entry", "Mapping", "describe_entries", "detection_layers", "entries_in", "entries_of", "layer_hint",
