@@ -205,7 +205,8 @@ def _class_candidates(det: Detection, entry: dict[str, Any]) -> list[Candidate]:
                         names={"class": name, "forward": forward})
             sizes = [net.layers] + ([tuple(probe_layers)] if tuple(probe_layers) != net.layers else [])
             out.append(Candidate(plan, sizes, _completer(det, name, forward, signatures),
-                                 det.source.names(f"{name}.{forward}"), _finisher(det, name, signatures)))
+                                 det.source.names(f"{name}.{forward}"), _finisher(det, name, signatures),
+                                 by_name=index < named))
     return out
 
 
@@ -253,6 +254,8 @@ def _completer(det: Detection, name: str, forward: str, signatures: dict[str, Si
                 step = make_call(method, ("self", method), signatures[method], pool)
                 if step is not None:
                     break
+        if step is None and not iface.pins("backward"):
+            step = _unnamed_step(signatures, forward, pool)
         places = plan.lr.places
         if step is not None and any(s.kind == "lr" for s in (*step.args, *(s for _, s in step.kwargs))):
             places += (("argument", "", f"of {step.label}()"),)
@@ -262,6 +265,19 @@ def _completer(det: Detection, name: str, forward: str, signatures: dict[str, Si
             names["loss"] = loss.label
         return replace(plan, step=step, loss=loss, lr=LearningRate(places), names=names)
     return complete
+
+
+def _unnamed_step(signatures: dict[str, Signature], forward: str, pool: Any) -> Call | None:
+    """A method of another name that takes the targets (``learn(X, Y)``): the trial step then shows
+    whether it trains."""
+    roles = {n.lower() for n in (*FORWARD, *UPDATE, *LOSS, *INIT)}
+    for method, signature in signatures.items():
+        if method == forward or method.startswith("_") or method.lower() in roles:
+            continue
+        call = make_call(method, ("self", method), signature, pool)
+        if call is not None and any(s.kind == "Y" for s in (*call.args, *(s for _, s in call.kwargs))):
+            return call
+    return None
 
 
 def _finisher(det: Detection, name: str, signatures: dict[str, Signature]) -> Callable[..., Plan]:

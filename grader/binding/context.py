@@ -103,3 +103,4 @@ class Candidate:
     complete: Callable[[Plan, tuple[Any, ...]], Plan]
     names: tuple[str | None, ...] | None = None
     finish: Callable[..., Plan] | None = None
+    by_name: bool = True  # may be chosen by its names when no candidate's forward pass agrees

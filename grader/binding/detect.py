@@ -67,15 +67,16 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
         verdict = probe(candidate.plan, worker, probes, tolerance=tolerance, names=candidate.names)
         tried += 1
         if verdict.fatal is not None:
-            fallback = fallback or (candidate, verdict)
+            fallback = fallback or (candidate, verdict)  # the binding kept while a fresh worker starts
             binding = _build(det, *fallback, agreed=False, tried=tried, sets=sets, trial=False)
             raise DetectionInterrupted(binding, verdict.fatal)
         if verdict.agreed:
             chosen = (candidate, verdict)
             break
-        if fallback is None or (verdict.ran and not fallback[1].ran):
+        if candidate.by_name and (fallback is None or (verdict.ran and not fallback[1].ran)):
             fallback = (candidate, verdict)
-    assert fallback is not None or chosen is not None
+    if chosen is None and fallback is None:
+        raise nothing_bindable(det)
     candidate, verdict = chosen or fallback  # type: ignore[misc]
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
 
