@@ -182,6 +182,9 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
                  + (", one row at a time (online updates)" if plan.details.get("per_sample") else ""))
     if plan.bias_column:
         parts.append("constant-1 input column, no biases")
+    shared = [s.label for s in plan.slots if s.shared]
+    if shared:
+        parts.append(f"biases {', '.join(shared)} are one number per layer (the assignment asks for one per unit)")
     folded = next((s.label for s in plan.slots if s.rows is not None and not s.weight), None)
     if folded:
         parts.append(f"biases folded into the weight matrices ({folded.rsplit('(', 1)[-1].rstrip(')')} of each)")

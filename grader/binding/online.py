@@ -15,7 +15,7 @@ import numpy as np
 
 from grader.binding.context import FATAL, Detection
 from grader.binding.plan import Plan, PlanBinding
-from grader.binding.probe import ProbeSet
+from grader.binding.probe import ProbeSet, representable
 from grader.errors import SubmissionFailure
 
 RTOL = 1e-9  # float64 arithmetic in a different order stays well below this
@@ -29,6 +29,7 @@ def per_sample(det: Detection, plan: Plan, pset: ProbeSet) -> bool:
     if plan.step is None or plan.gradients is not None or plan.update_mode != "step":
         return False
     params, X, _ = pset.cases[0]
+    params = representable(plan, params)
     n_out = pset.network.layers[-1]
     Y = np.eye(n_out)[np.arange(X.shape[0]) % n_out] if n_out > 1 else (np.arange(X.shape[0]) % 2.0)[:, None]
     binding = PlanBinding(plan, summary="", description={})

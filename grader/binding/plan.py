@@ -52,14 +52,17 @@ class Slot:
     path: Path = ()
     flat: bool = False
     rows: tuple[int | None, int | None] | None = None  # a part of a weight matrix: see :mod:`folded`
+    shared: int = 0  # a bias that is one number for the layer's ``shared`` units
 
     @property
     def weight(self) -> bool:
         return self.name.startswith("W")
 
-    def to_student(self, array: np.ndarray, layout: Layout) -> np.ndarray:
+    def to_student(self, array: np.ndarray, layout: Layout) -> Any:
         if self.rows is not None:
             return array
+        if self.shared:
+            return shared_value(self, array)
         if self.flat:
             return np.array(array, dtype=np.float64).ravel()
         return layout.weight_to_student(array) if self.weight else layout.to_student(array)
@@ -67,6 +70,8 @@ class Slot:
     def from_student(self, value: Any, layout: Layout) -> Any:
         """A value read from the student (a parameter or its gradient) in the reference's layout; a 1-D bias
         (or bias gradient) is a row."""
+        if self.shared and isinstance(value, (float, int, np.ndarray)) and np.size(value) == 1:
+            return np.full((1, self.shared), float(np.ravel(value)[0]))
         if not isinstance(value, np.ndarray):
             return value
         if self.rows is not None:
@@ -76,6 +81,16 @@ class Slot:
         if value.ndim != 2:
             return value
         return layout.weight_from_student(value) if self.weight else layout.from_student(value)
+
+
+def shared_value(slot: Slot, array: np.ndarray) -> float:
+    """The one number of a layer-wide bias; values that differ per unit cannot be set (``bad-init-shape``)."""
+    values = np.ravel(np.asarray(array, dtype=np.float64))
+    if values.size and np.ptp(values) > 0:
+        raise SubmissionFailure("bad-init-shape", f"{slot.label} is one number shared by the whole layer: the "
+                                f"assignment asks for one bias per unit ({slot.shared} for this layer), so the "
+                                "grader's biases, which differ per unit, cannot be set")
+    return float(values[0]) if values.size else 0.0
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ def probe(plan: Plan, worker: Worker, sets: Sequence[ProbeSet], *, tolerance: To
     structure: tuple[Any, ...] = ()
     for index, pset in enumerate(sets):
         for params, X, expected in pset.cases:
+            if any(s.shared for s in plan.slots):  # biases one number per layer: probes it can hold
+                params = representable(plan, params)
+                expected = pset.network.predict(params, X)
             try:
                 net = binding.create(worker, lr=0.5, sizes=pset.network.layers)
                 net.set_params(params)
@@ -145,6 +148,15 @@ def probe(plan: Plan, worker: Worker, sets: Sequence[ProbeSet], *, tolerance: To
     return Verdict(True, ran_any, output, structure=structure)
 
 
+def representable(plan: Plan, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``params`` with each bias the plan holds as one number per layer replaced by its mean."""
+    out = dict(params)
+    for slot in plan.slots:
+        if slot.shared:
+            out[slot.name] = np.full_like(params[slot.name], float(np.mean(params[slot.name])))
+    return out
+
+
 def _safe(result: Any, path: Path | None) -> Any:
     try:
         return follow(result, path or ())
@@ -168,6 +180,7 @@ def trial_step(plan: Plan, worker: Worker, pset: ProbeSet, *, lr: float = 0.5) -
     binding = PlanBinding(replace(plan, update_mode="step", update=None, gradients=None), summary="",
                           description={})
     params, X, _ = pset.cases[0]
+    params = representable(plan, params)
     n_out = pset.network.layers[-1]
     Y = np.eye(n_out)[np.arange(X.shape[0]) % n_out] if n_out > 1 else (np.arange(X.shape[0]) % 2.0)[:, None]
     try:

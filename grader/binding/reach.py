@@ -11,12 +11,14 @@ listed in both roles; a mapping never uses one array twice.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
 from grader.binding.context import FATAL, Detection
+from grader.binding.names import EPOCHS_NAME, LR_NAME
 from grader.binding.plan import Path, path_text
 from grader.binding.structure import Entry, Mapping, layer_hint, role_of
 from grader.errors import ProtocolError, SubmissionFailure
@@ -27,6 +29,10 @@ MAX_OBJECTS = 40  # objects opened per walk
 MAX_ITEMS = 32  # items of one list, tuple or dict looked at
 SKIP_TYPES = ("function", "method", "builtin_function_or_method", "type", "module", "Generator", "RandomState",
               "BitGenerator", "PCG64", "MT19937")
+
+
+SETTING = re.compile(rf"{LR_NAME.pattern}|{EPOCHS_NAME.pattern}|.*(?:loss|error|cost|acc|momentum|decay|lambda|"
+                     r"reg|tol|eps|history|time|seed|scale|std).*", re.IGNORECASE)
 
 
 @dataclass
@@ -59,6 +65,11 @@ def reach_entries(det: Detection, values: dict[str, Any], *, attributes: bool, k
 def _visit(walk: Walk, value: Any, path: Path, name: str, depth: int) -> None:
     if isinstance(value, np.ndarray):
         _array(walk, value, path, name)
+    elif isinstance(value, float) and not SETTING.match(name.lstrip("_")):
+        # one number: perhaps a bias shared by a layer (attributes holding settings are not)
+        layer, last = layer_hint(name.lstrip("_"))
+        label = ((walk.root if walk.root != "self" else "") + path_text(path)).lstrip(".")
+        walk.found.append(Entry(label, walk.root, path, (), "b", layer, last))
     elif isinstance(value, (list, tuple)) and depth <= MAX_DEPTH:
         for i, item in enumerate(value[:MAX_ITEMS]):
             _visit(walk, item, path + (("i", i),), name, depth + 1)

@@ -140,7 +140,8 @@ class Mapping:
             slots.append(Slot(f"W{i}", w.label, w.root, w.path))
             if self.biases is not None:
                 b = self.biases[i - 1]
-                slots.append(Slot(f"b{i}", b.label, b.root, b.path, flat=len(b.shape) == 1))
+                slots.append(Slot(f"b{i}", b.label, b.root, b.path, flat=len(b.shape) == 1,
+                                  shared=self.layers[i] if b.shape == () else 0))
         return tuple(slots)
 
     def text(self) -> str:
@@ -174,8 +175,9 @@ def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transpo
 
 
 def _bias_fits(entry: Entry, size: int, column: bool) -> bool:
+    """A bias of the layer's size, or one number shared by the layer (shape ())."""
     shape = entry.shape
-    return shape == (size,) or shape == ((size, 1) if column else (1, size))
+    return shape in ((), (size,)) or shape == ((size, 1) if column else (1, size))
 
 
 def _score(weights: Sequence[Entry], biases: Sequence[Entry] | None) -> float:
@@ -214,8 +216,9 @@ def mappings(entries: Sequence[Entry], *, depth: int, n_in: int, n_out: int, bia
             if all(options) and layers[0] == n_in:
                 for picked in itertools.islice(itertools.product(*options), 50):
                     if len(set(picked)) == len(picked):
+                        shared = sum(b.shape == () for b in picked)  # tried after per-unit biases
                         found.append(Mapping(layout, chain, tuple(picked), layers, False,
-                                             _score(chain, picked) - layout.mixed))
+                                             _score(chain, picked) - layout.mixed - 2 * shared))
             elif layers[0] == n_in + 1 or (layers[0] == n_in and not bias):
                 found.append(Mapping(layout, chain, None, layers, layers[0] == n_in + 1,
                                      _score(chain, None) - 1 - layout.mixed))

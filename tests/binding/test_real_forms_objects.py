@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple[str, set[str], set[str], tuple[str, ...]]] = {
     "bias_trick_correct": (TWO, *NO_LOSS, ("theta1 (first row)", "biases folded")),
     "bias_trick_fails_gradients_scale": (TWO, {"loss", "gradients"},
                                          {"missing-interface", "gradient-scale-inconsistent"}, ("biases folded",)),
+    "bias_scalar_fails_forward_shared": (TWO, {"loss", "forward", "gradients", "update"},
+                                         {"missing-interface", "bad-init-shape"}, ("one number per layer",)),
     "online_correct": (TWO, *NO_LOSS, ("online",)),
     "online_fails_gradients_derivative": (TWO, {"loss", "gradients", "descent"},
                                           {"missing-interface", "missing-activation-derivative", "no-descent"},
@@ -153,3 +155,11 @@ def test_folded_biases_read_as_the_references_weights_and_biases():
     assert params["W1"].shape == (3, 3) and params["b1"].shape == (1, 3)
     np.testing.assert_array_equal(params["b1"], theta[:, :1].T)
     np.testing.assert_array_equal(joined([W, b], params, layout), theta)
+
+
+def test_a_bias_shared_by_a_layer_is_bound_and_named(real_forms):
+    result = real_forms[("bias_scalar_fails_forward_shared", ".py")]
+    forward = next(c for c in result.checks if c.id == "forward")
+    assert "b_hidden is one number shared by the whole layer" in forward.message
+    assert "one bias per unit" in forward.message
+    assert next(c for c in result.checks if c.id == "descent").passed  # it does learn XOR from zero biases
