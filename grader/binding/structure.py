@@ -123,7 +123,8 @@ class Mapping:
     layers: tuple[int, ...]
     bias_column: bool
     score: float
-    folded: str = ""  # "first" or "last": each weight matrix holds its layer's bias in that row
+    folded: str = ""  # "first" or "last": the folded layers' weight matrices hold the bias in that row
+    fold: tuple[bool, ...] = ()  # which layers are folded (biases[i] is None for them)
 
     @property
     def has_biases(self) -> bool:
@@ -132,14 +133,15 @@ class Mapping:
     def slots(self) -> tuple[Slot, ...]:
         slots = []
         for i, w in enumerate(self.weights, start=1):
-            if self.folded:
+            if self.folded and self.fold[i - 1]:
                 slots.append(Slot(f"W{i}", w.label, w.root, w.path, rows=rows_for("W", self.folded)))
-                slots.append(Slot(f"b{i}", f"{w.label} ({self.folded} row)", w.root, w.path,
+                line = "column" if self.layout.weights_transposed else "row"  # as the student's array has it
+                slots.append(Slot(f"b{i}", f"{w.label} ({self.folded} {line})", w.root, w.path,
                                   rows=rows_for("b", self.folded)))
                 continue
             slots.append(Slot(f"W{i}", w.label, w.root, w.path))
-            if self.biases is not None:
-                b = self.biases[i - 1]
+            b = self.biases[i - 1] if self.biases is not None else None
+            if b is not None:
                 slots.append(Slot(f"b{i}", b.label, b.root, b.path, flat=len(b.shape) == 1,
                                   shared=self.layers[i] if b.shape == () else 0))
         return tuple(slots)
@@ -152,10 +154,8 @@ def _fans(shape: tuple[int, ...], column: bool) -> tuple[int, int]:
     return (shape[1], shape[0]) if column else (shape[0], shape[1])
 
 
-def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transposed: bool, *, unit: int = 0
+def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transposed: bool
             ) -> Iterable[tuple[Entry, ...]]:
-    """Weights whose shapes chain from ``n_in`` to ``n_out``; ``unit`` 1: every layer takes one more
-    input than the layer below gives (a constant unit whose weights are the bias)."""
     def extend(chain: tuple[Entry, ...], fan: int | None) -> Iterable[tuple[Entry, ...]]:
         if len(chain) == depth:
             yield chain
@@ -164,9 +164,9 @@ def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transpo
             if w in chain:
                 continue
             fan_in, fan_out = _fans(w.shape, transposed)
-            if fan is None and fan_in not in ((n_in, n_in + 1) if not unit else (n_in + 1,)):
+            if fan is None and fan_in not in (n_in, n_in + 1):
                 continue
-            if fan is not None and fan_in != fan + unit:
+            if fan is not None and fan_in != fan:
                 continue
             if len(chain) == depth - 1 and fan_out != n_out:
                 continue
@@ -197,6 +197,43 @@ def _score(weights: Sequence[Entry], biases: Sequence[Entry] | None) -> float:
     return score
 
 
+def _folded_chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transposed: bool
+                   ) -> Iterable[tuple[tuple[Entry, ...], tuple[bool, ...]]]:
+    """Chains where some layers take one more input than the layer below gives (a constant-1 unit
+    whose weights are the bias), with which layers do."""
+    def extend(chain: tuple[Entry, ...], fold: tuple[bool, ...], fan: int
+               ) -> Iterable[tuple[tuple[Entry, ...], tuple[bool, ...]]]:
+        if len(chain) == depth:
+            if any(fold):
+                yield chain, fold
+            return
+        for w in weights:
+            fan_in, fan_out = _fans(w.shape, transposed)
+            if w in chain or fan_in not in (fan, fan + 1) or (len(chain) == depth - 1 and fan_out != n_out):
+                continue
+            yield from extend(chain + (w,), fold + (fan_in == fan + 1,), fan_out)
+    yield from extend((), (), n_in)
+
+
+def _folded(weights: Sequence[Entry], biases: Sequence[Entry], layout: Layout, *, depth: int, n_in: int,
+            n_out: int) -> list[Mapping]:
+    """Mappings with biases folded into the weights (every layer, or some with bias arrays of their own)."""
+    found = []
+    for chain, fold in itertools.islice(_folded_chains(weights, depth, n_in, n_out, layout.weights_transposed), 50):
+        layers = (n_in,) + tuple(_fans(w.shape, layout.weights_transposed)[1] for w in chain)
+        options = [[None] if folded else [b for b in biases if b.shape and _bias_fits(b, n, layout.column)]
+                   for folded, n in zip(fold, layers[1:])]
+        for picked in itertools.islice(itertools.product(*options), 20):
+            own = [b for b in picked if b is not None]
+            if len(set(own)) != len(own):
+                continue
+            for where in ("first", "last"):
+                score = _score(chain, None) - 1 - layout.mixed - (where == "last") * 0.5 - 0.5 * len(own)
+                found.append(Mapping(layout, chain, tuple(picked) if own else None, layers, False, score,
+                                     where, fold))
+    return found
+
+
 def mappings(entries: Sequence[Entry], *, depth: int, n_in: int, n_out: int, bias: bool,
              layouts: Sequence[str] = LAYOUTS) -> list[Mapping]:
     """Readings of ``entries`` as a ``depth``-layer network from ``n_in`` to ``n_out``, best first.
@@ -222,16 +259,12 @@ def mappings(entries: Sequence[Entry], *, depth: int, n_in: int, n_out: int, bia
             elif layers[0] == n_in + 1 or (layers[0] == n_in and not bias):
                 found.append(Mapping(layout, chain, None, layers, layers[0] == n_in + 1,
                                      _score(chain, None) - 1 - layout.mixed))
-        if bias and depth > 1:
-            for chain in itertools.islice(_chains(weights, depth, n_in, n_out, transposed, unit=1), 50):
-                layers = (n_in,) + tuple(_fans(w.shape, transposed)[1] for w in chain)
-                for where in ("first", "last"):
-                    found.append(Mapping(layout, chain, None, layers, False,
-                                         _score(chain, None) - 1 - layout.mixed - (where == "last") * 0.5, where))
+        if bias:
+            found += _folded(weights, biases, layout, depth=depth, n_in=n_in, n_out=n_out)
     found.sort(key=lambda m: (-m.score, LAYOUTS.index(m.layout.name)))
     unique: list[Mapping] = []
     for m in found:
-        if all((m.layout, m.weights, m.biases, m.folded) != (u.layout, u.weights, u.biases, u.folded)
+        if all((m.layout, m.weights, m.biases, m.folded, m.fold) != (u.layout, u.weights, u.biases, u.folded, u.fold)
                for u in unique):
             unique.append(m)
     return unique[:MAX_MAPPINGS]
