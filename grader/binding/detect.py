@@ -182,6 +182,8 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
                  + (", one row at a time (online updates)" if plan.details.get("per_sample") else ""))
     if plan.bias_column:
         parts.append("constant-1 input column, no biases")
+    if any(s.parts for s in plan.slots):
+        parts.append("layers kept as one object per unit")
     shared = [s.label for s in plan.slots if s.shared]
     if shared:
         parts.append(f"biases {', '.join(shared)} are one number per layer (the assignment asks for one per unit)")

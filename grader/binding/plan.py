@@ -53,6 +53,7 @@ class Slot:
     flat: bool = False
     rows: tuple[int | None, int | None] | None = None  # a part of a weight matrix: see :mod:`folded`
     shared: int = 0  # a bias that is one number for the layer's ``shared`` units
+    parts: tuple[Path, ...] = ()  # one object per unit holds its row (weights) or number (bias): their paths
 
     @property
     def weight(self) -> bool:
@@ -195,28 +196,43 @@ class PlanNet:
     def ref(self, slot: Slot) -> Ref:
         return extend(self.roots[slot.root], slot.path)
 
+    def refs(self, slot: Slot) -> list[Ref]:
+        """Where a slot's value is: one place, or one per unit."""
+        return [extend(self.roots[slot.root], part) for part in slot.parts] if slot.parts else [self.ref(slot)]
+
+    def _slot_value(self, slot: Slot, values: Sequence[Any]) -> Any:
+        return slot.from_student(np.array(values, dtype=np.float64) if slot.parts else values[0], self.layout)
+
     def params(self) -> dict[str, Any]:
         """The student's parameters under the reference's names (missing ones raise)."""
         try:  # one request; a failure is read again one by one to say which parameter is missing
-            values = self.worker.get_many([self.ref(slot) for slot in self.plan.slots])
-            return {slot.name: slot.from_student(v, self.layout) for slot, v in zip(self.plan.slots, values)}
+            refs = [self.refs(slot) for slot in self.plan.slots]
+            values = iter(self.worker.get_many([r for group in refs for r in group]))
+            return {slot.name: self._slot_value(slot, [next(values) for _ in group])
+                    for slot, group in zip(self.plan.slots, refs)}
         except SubmissionFailure as exc:
             if exc.kind != "exception":
                 raise
+        except (TypeError, ValueError):  # units that are not numbers: read one by one below
+            pass
         out = {}
         for slot in self.plan.slots:
             try:
-                value = self.worker.get(self.ref(slot))
+                value = self._slot_value(slot, [self.worker.get(r) for r in self.refs(slot)])
             except SubmissionFailure as exc:
                 if exc.kind == "exception" and exc.message.startswith(("AttributeError", "KeyError", "IndexError")):
                     raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots]) from None
                 raise
-            out[slot.name] = slot.from_student(value, self.layout)
+            out[slot.name] = value
         return out
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
         for slot in self.plan.slots:
-            if slot.rows is None:
+            if slot.parts:  # a row (or a number) into each unit's object
+                value = slot.to_student(params[slot.name], self.layout)
+                for ref, unit in zip(self.refs(slot), value):
+                    self.worker.set(ref, unit.copy() if isinstance(unit, np.ndarray) else float(unit))
+            elif slot.rows is None:
                 self.worker.set(self.ref(slot), slot.to_student(params[slot.name], self.layout))
         for ref, parts in folded.grouped(self.plan.slots, self.ref):
             self.worker.set(ref, folded.joined(parts, params, self.layout))

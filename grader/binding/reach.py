@@ -12,7 +12,7 @@ listed in both roles; a mapping never uses one array twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,8 +58,32 @@ def reach_entries(det: Detection, values: dict[str, Any], *, attributes: bool, k
         walk = Walk(det, root)
         _visit(walk, value, path, name, 0)
         out += [e for e in walk.found if (e.root, e.path) not in taken]
-    return [Entry(e.label, e.root, e.path, e.shape, e.role, e.layer, e.last, order)
-            for order, e in enumerate(out)]
+    out += units(out)
+    return [replace(e, order=order) for order, e in enumerate(out)]
+
+
+def units(entries: Sequence[Entry]) -> list[Entry]:
+    """Layers kept as one object per unit (``neurons[j].weights``, ``neurons[j].bias``): the same attribute
+    of the items 0..k-1 of one list, as one entry (weights ``(k, in)``, a row per unit; biases ``(k,)``)."""
+    groups: dict[tuple[Any, ...], dict[int, Entry]] = {}
+    for e in entries:
+        at = max((i for i, (kind, key) in enumerate(e.path) if kind == "i" and isinstance(key, int)), default=-1)
+        rest = e.path[at + 1:]
+        if at < 0 or not rest or any(kind != "a" for kind, _ in rest) or len(e.shape) > 1:
+            continue
+        if e.shape and e.role != "b":  # a 1-D array is listed once (as a bias); (n,) only
+            continue
+        groups.setdefault((e.root, e.path[:at], rest, e.shape), {})[int(e.path[at][1])] = e
+    out = []
+    for (root, prefix, rest, shape), members in groups.items():
+        if sorted(members) != list(range(len(members))):
+            continue
+        first = members[0]
+        label = first.label.replace(f"[0]{path_text(rest)}", f"[*]{path_text(rest)}", 1)
+        parts = tuple(members[j].path for j in range(len(members)))
+        stacked = (len(members), *shape)
+        out.append(Entry(label, root, prefix, stacked, "W" if shape else "b", None, False, parts=parts))
+    return out
 
 
 def _visit(walk: Walk, value: Any, path: Path, name: str, depth: int) -> None:
@@ -121,7 +145,8 @@ def distinct(mappings: Sequence[Mapping]) -> list[Mapping]:
     """The mappings that use every array once (an array listed as weight and as bias is one array)."""
     out = []
     for m in mappings:
-        places = [(e.root, e.path) for e in (*m.weights, *(m.biases or ()))]
+        places = [(e.root, p) for e in (*m.weights, *(b for b in m.biases or () if b is not None))
+                  for p in (e.parts or (e.path,))]
         if len(set(places)) == len(places):
             out.append(m)
     return out

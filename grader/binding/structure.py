@@ -40,6 +40,7 @@ class Entry:
     layer: int | None  # the layer its name or index suggests (1-based), or None
     last: bool = False  # its name says "output"
     order: int = 0
+    parts: tuple[Path, ...] = ()  # one object per unit (a neuron's weight vector, or its bias): their paths
 
 
 def role_of(name: str) -> str | None:
@@ -139,11 +140,11 @@ class Mapping:
                 slots.append(Slot(f"b{i}", f"{w.label} ({self.folded} {line})", w.root, w.path,
                                   rows=rows_for("b", self.folded)))
                 continue
-            slots.append(Slot(f"W{i}", w.label, w.root, w.path))
+            slots.append(Slot(f"W{i}", w.label, w.root, w.path, parts=w.parts))
             b = self.biases[i - 1] if self.biases is not None else None
             if b is not None:
                 slots.append(Slot(f"b{i}", b.label, b.root, b.path, flat=len(b.shape) == 1,
-                                  shared=self.layers[i] if b.shape == () else 0))
+                                  shared=self.layers[i] if b.shape == () else 0, parts=b.parts))
         return tuple(slots)
 
     def text(self) -> str:
