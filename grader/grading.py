@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator
 
 from grader.spec.assignment import Assignment
-from grader.binding import Binding, DetectionInterrupted, SourceIndex, bind
+from grader.binding import Binding, DetectionInterrupted, SourceIndex, bind, precision
 from grader.binding.detect import indentation_hints
 from grader.checks import CHECKS, CheckContext, Reference
 from grader.errors import GraderError, SubmissionFailure, UsageError
@@ -283,7 +284,11 @@ def run_check(check_id: str, points: float, session: Session, reference: Referen
         except SubmissionFailure as exc:
             return _check_failure(check_id, points, exc, session)
     assert session.worker is not None and session.binding is not None
-    ctx = CheckContext(assignment=session.assignment, reference=reference, worker=session.worker,
+    assignment = session.assignment
+    if getattr(session.binding, "precision", "float64") == "float32":  # the student's code computes in float32
+        assignment = replace(assignment, tolerances=MappingProxyType(
+            precision.tolerances(session.binding, assignment.tolerances)))
+    ctx = CheckContext(assignment=assignment, reference=reference, worker=session.worker,
                        binding=session.binding, facts=session.facts)
     try:
         return CHECKS[check_id].run(ctx, points)

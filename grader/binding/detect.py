@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from grader.spec.assignment import Assignment
-from grader.binding import classes, functions, online, toplevel
+from grader.binding import classes, functions, online, precision, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
 from grader.binding.names import parse_signature
@@ -116,7 +116,8 @@ def _build(det: Detection, candidate: Candidate, verdict: Verdict, *, agreed: bo
         try:
             plan = _tried(det, candidate, plan, sets)
             if agreed:
-                plan = online.marked(det, plan, _set(sets, plan.network, plan.network.layers, det.seed))
+                pset = _set(sets, plan.network, plan.network.layers, det.seed)
+                plan = precision.marked(det, online.marked(det, plan, pset), pset)
         except SubmissionFailure as exc:  # the step hung or killed the worker: keep the plan as it is
             raise DetectionInterrupted(_binding(det, plan, agreed, tried), exc) from None
     return _binding(det, plan, agreed, tried)
@@ -182,6 +183,8 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
                  + (", one row at a time (online updates)" if plan.details.get("per_sample") else ""))
     if plan.bias_column:
         parts.append("constant-1 input column, no biases")
+    if plan.details.get("precision") == "float32":
+        parts.append("computes in float32 (compared at float32's precision)")
     if any(s.parts for s in plan.slots):
         parts.append("layers kept as one object per unit")
     shared = [s.label for s in plan.slots if s.shared]
@@ -218,6 +221,8 @@ def describe(plan: Plan, det: Detection, *, agreed: bool, tried: int) -> dict[st
     })
     if plan.details.get("per_sample"):
         out["per_sample"] = True
+    if plan.details.get("precision"):
+        out["precision"] = plan.details["precision"]
     if plan.init_missing:
         out["init"] = plan.init_missing
     if det.notes:

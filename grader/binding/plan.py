@@ -396,6 +396,7 @@ class PlanBinding:
         self.update_mode = plan.update_mode
         self.init_missing = plan.init_missing
         self.per_sample = bool(plan.details.get("per_sample"))  # the step updates once per row (online)
+        self.precision = str(plan.details.get("precision", "float64"))  # float32: the student's code casts
         order = {name: i for i, name in enumerate(plan.network.param_names())}
         slots = sorted(plan.slots, key=lambda s: order.get(s.name, len(order)))
         self.reference_names = [s.name for s in slots]

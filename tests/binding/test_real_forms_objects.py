@@ -55,6 +55,10 @@ EXPECTED: dict[str, tuple[str, set[str], set[str], tuple[str, ...]]] = {
     "float32_correct": (TWO, *NO_LOSS, ("class SimpleMLP",)),
     "float32_intbias_correct": (TWO, *NO_LOSS, ("class Net",)),
     "float32_computes_correct": (TWO, *NO_LOSS, ("class Float32Net",)),
+    "float32_kept_correct": (TWO, *NO_LOSS, ("computes in float32",)),
+    "float32_kept_fails_gradients_derivative": (TWO, {"loss", "gradients", "descent"},
+                                                {"missing-interface", "missing-activation-derivative", "no-descent"},
+                                                ("computes in float32",)),
     "float32_fails_gradients_preactivation": (TWO, {"loss", "gradients", "descent"},
                                               {"missing-interface", "derivative-of-preactivation", "no-descent"},
                                               ("class SimpleMLP",)),
@@ -177,3 +181,13 @@ def test_a_bias_shared_by_a_layer_is_bound_and_named(real_forms):
     assert "b_hidden is one number shared by the whole layer" in forward.message
     assert "one bias per unit" in forward.message
     assert next(c for c in result.checks if c.id == "descent").passed  # it does learn XOR from zero biases
+
+
+def test_code_that_computes_in_float32_is_compared_at_float32_precision(real_forms):
+    """Casting back to float32 after each update rounds the change read off it by ~1e-5: float64
+    tolerances would call it a gradient mismatch; float32's still name the missing derivative."""
+    kept = real_forms[("float32_kept_correct", ".py")]
+    assert kept.binding["precision"] == "float32"
+    assert any("computes in float32" in note and "W1" in note for note in kept.binding["notes"])
+    for stem in ("float32_correct", "float32_intbias_correct", "layers_dense_correct"):  # float64 when given float64
+        assert "precision" not in real_forms[(stem, ".py")].binding
