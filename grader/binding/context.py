@@ -27,6 +27,7 @@ class Detection:
     source: SourceIndex
     seed: int = 0
     notes: list[str] = field(default_factory=list)
+    discovered: int = 0  # how many notes were written while the styles proposed candidates
     _values: dict[str, Any] = field(default_factory=dict)
     _inspect: Ref | None = None
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from grader.spec.assignment import Assignment
-from grader.binding import classes, functions, online, precision, toplevel
+from grader.binding import classes, functions, instances, online, precision, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
 from grader.binding.names import parse_signature
@@ -30,7 +30,8 @@ from reference import Network
 
 MAX_CANDIDATES = 24
 STYLES = MappingProxyType({"class": (classes,), "functions": (functions,), "dict": (functions,),
-                           "lists": (functions,), "globals": (toplevel,), "auto": (classes, functions, toplevel)})
+                           "lists": (functions,), "globals": (toplevel, instances),
+                           "auto": (classes, functions, toplevel, instances)})
 LOOKED_FOR = ("a class with a forward method (forward, feedforward, predict, ...) and parameter attributes; "
               "a forward function taking the parameters (W1, b1, ..., a params dict, or W and B lists) with "
               "backward and update functions; or module-level weights (W1, W2, ...) with forward(X) or a "
@@ -57,6 +58,7 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
         found += [c for c in module.candidates(det) if _style_allowed(c.plan, assignment.interface.style)]
     if not found:
         raise nothing_bindable(det)
+    det.discovered = len(det.notes)
     sets: dict[tuple[tuple[int, ...], bool], ProbeSet] = {}
     tolerance = assignment.tolerances["forward"]
     chosen: tuple[Candidate, Verdict] | None = None
@@ -106,9 +108,8 @@ def _build(det: Detection, candidate: Candidate, verdict: Verdict, *, agreed: bo
         plan = replace(plan, step_output=verdict.output)
     plan = candidate.complete(plan, verdict.structure)
     plan = replace(plan, details={**plan.details, "available": _available(det, plan)})
-    if agreed and plan.style == "class":  # what other classes (its layers, helpers) lacked is no news
-        own = f"class {plan.names['class']}"
-        det.notes[:] = [n for n in det.notes if not n.startswith("class ") or n.startswith(own)]
+    if agreed:  # why other candidates (its layer classes, other styles) were not bound is no news
+        del det.notes[:det.discovered]
     if not agreed:
         det.note("no candidate's forward pass matched the reference on the grader's probes: bound by names, "
                  "the checks show what differs")
