@@ -7,7 +7,9 @@ lists, tuples and dicts a few levels down, listing every numeric 1-D or 2-D arra
 :class:`~grader.binding.structure.Entry`. Names only order the entries (a weight-like name is
 tried as a weight first); the shapes chain them into a network and the forward probes decide.
 An array with a dimension of 1 may be either a weight (``(H, 1)``) or a bias (``(1, H)``), so it is
-listed in both roles; a mapping never uses one array twice.
+listed in both roles; a mapping never uses one array twice. A number may be a bias shared by a layer
+(unless its name says it is a setting: a rate, a loss, a seed, ...); the same attribute of a list's
+objects (``neurons[j].weights``) is also one entry for the whole layer (:func:`units`).
 """
 from __future__ import annotations
 
