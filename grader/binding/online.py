@@ -2,8 +2,8 @@
 
 Such a step is correct backpropagation, but its change over a batch is not the batch gradient:
 it is the row-by-row updates. It is recognised from the student's code alone, without the
-reference: one step on a batch leaves the parameters where one step per row, in order, leaves
-them. The gradients check then observes the step on one row at a time, where the student's
+reference: one step on two rows leaves the parameters where one step per row leaves them, in one
+order or the other (code that shuffles its rows). The gradients check then observes the step on one row at a time, where the student's
 gradient and the reference's are the same thing, so a correct lab passes and a mistake in it is
 named as in full-batch code.
 """
@@ -25,28 +25,37 @@ NOTE = ("the step updates the parameters once per row (online gradient descent):
 
 
 def per_sample(det: Detection, plan: Plan, pset: ProbeSet) -> bool:
-    """Does one step on a batch do what one step per row does? (False when either cannot be run.)"""
+    """Does one step on two rows do what one step per row does, in either order (code that shuffles its
+    rows)? False when either cannot be run."""
     if plan.step is None or plan.gradients is not None or plan.update_mode != "step":
         return False
     params, X, _ = pset.cases[0]
     params = representable(plan, params)
+    X = X[:2]
     n_out = pset.network.layers[-1]
-    Y = np.eye(n_out)[np.arange(X.shape[0]) % n_out] if n_out > 1 else (np.arange(X.shape[0]) % 2.0)[:, None]
+    Y = np.eye(n_out)[[0, n_out - 1]] if n_out > 1 else np.array([[0.0], [1.0]])
     binding = PlanBinding(plan, summary="", description={})
     try:
         batch = binding.create(det.worker, lr=LR, sizes=pset.network.layers)
         batch.set_params(params)
         batch.step(X, Y)
         together = batch.params()
-        rows = binding.create(det.worker, lr=LR, sizes=pset.network.layers)
-        rows.set_params(params)
-        for i in range(X.shape[0]):
-            rows.step(X[i:i + 1], Y[i:i + 1])
-        apart = rows.params()
+        orders = []
+        for order in ((0, 1), (1, 0)):
+            rows = binding.create(det.worker, lr=LR, sizes=pset.network.layers)
+            rows.set_params(params)
+            for i in order:
+                rows.step(X[i:i + 1], Y[i:i + 1])
+            orders.append(rows.params())
     except SubmissionFailure as exc:
         if exc.kind in FATAL:
             raise
         return False
+    return any(_same(together, apart, params) for apart in orders)
+
+
+def _same(together: dict, apart: dict, params: dict) -> bool:
+    """The same parameters after both ways, and moved from where they started."""
     moved = False
     for name, before in params.items():
         a, b = together.get(name), apart.get(name)

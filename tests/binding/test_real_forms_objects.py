@@ -82,6 +82,7 @@ EXPECTED: dict[str, tuple[str, set[str], set[str], tuple[str, ...]]] = {
                                               {"missing-interface", "ignores-learning-rate", "no-descent"},
                                               ("update_parameters()",)),
     "online_correct": (TWO, *NO_LOSS, ("online",)),
+    "online_shuffled_correct": (TWO, *NO_LOSS, ("online", "sgd_epoch()")),
     "online_fails_gradients_derivative": (TWO, {"loss", "gradients", "descent"},
                                           {"missing-interface", "missing-activation-derivative", "no-descent"},
                                           ("online",)),
