@@ -54,6 +54,7 @@ class Slot:
     rows: tuple[int | None, int | None] | None = None  # a part of a weight matrix: see :mod:`folded`
     shared: int = 0  # a bias that is one number for the layer's ``shared`` units
     parts: tuple[Path, ...] = ()  # one object per unit holds its row (weights) or number (bias): their paths
+    turned: bool = False  # a bias kept as a column while samples are rows (or the other way round)
 
     @property
     def weight(self) -> bool:
@@ -66,6 +67,8 @@ class Slot:
             return shared_value(self, array)
         if self.flat:
             return np.array(array, dtype=np.float64).ravel()
+        if self.turned:
+            return np.ascontiguousarray(layout.to_student(array).T)
         return layout.weight_to_student(array) if self.weight else layout.to_student(array)
 
     def from_student(self, value: Any, layout: Layout) -> Any:
@@ -81,6 +84,8 @@ class Slot:
             return value.reshape(1, -1)
         if value.ndim != 2:
             return value
+        if self.turned:
+            value = value.T
         return layout.weight_from_student(value) if self.weight else layout.from_student(value)
 
 

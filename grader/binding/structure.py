@@ -144,7 +144,8 @@ class Mapping:
             b = self.biases[i - 1] if self.biases is not None else None
             if b is not None:
                 slots.append(Slot(f"b{i}", b.label, b.root, b.path, flat=len(b.shape) == 1,
-                                  shared=self.layers[i] if b.shape == () else 0, parts=b.parts))
+                                  shared=self.layers[i] if b.shape == () else 0, parts=b.parts,
+                                  turned=_turned(b, self.layers[i], self.layout.column)))
         return tuple(slots)
 
     def text(self) -> str:
@@ -176,9 +177,15 @@ def _chains(weights: Sequence[Entry], depth: int, n_in: int, n_out: int, transpo
 
 
 def _bias_fits(entry: Entry, size: int, column: bool) -> bool:
-    """A bias of the layer's size, or one number shared by the layer (shape ())."""
+    """A bias of the layer's size (a row or a column, whatever the samples are: ``X @ W + b.T`` with
+    ``b (H, 1)`` is common), or one number shared by the layer (shape ())."""
     shape = entry.shape
-    return shape in ((), (size,)) or shape == ((size, 1) if column else (1, size))
+    return shape in ((), (size,), (size, 1), (1, size))
+
+
+def _turned(entry: Entry, size: int, column: bool) -> bool:
+    """A 2-D bias the other way round from the samples (a column with samples in rows, or a row)."""
+    return size > 1 and entry.shape == ((1, size) if column else (size, 1))
 
 
 def _score(weights: Sequence[Entry], biases: Sequence[Entry] | None) -> float:
@@ -255,8 +262,9 @@ def mappings(entries: Sequence[Entry], *, depth: int, n_in: int, n_out: int, bia
                 for picked in itertools.islice(itertools.product(*options), 50):
                     if len(set(picked)) == len(picked):
                         shared = sum(b.shape == () for b in picked)  # tried after per-unit biases
+                        turned = sum(_turned(b, n, column) for b, n in zip(picked, layers[1:]))
                         found.append(Mapping(layout, chain, tuple(picked), layers, False,
-                                             _score(chain, picked) - layout.mixed - 2 * shared))
+                                             _score(chain, picked) - layout.mixed - 2 * shared - 1.5 * turned))
             elif layers[0] == n_in + 1 or (layers[0] == n_in and not bias):
                 found.append(Mapping(layout, chain, None, layers, layers[0] == n_in + 1,
                                      _score(chain, None) - 1 - layout.mixed))
