@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from grader.binding.context import FATAL, Candidate, Detection
 from grader.binding.names import (BACKWARD, EPOCHS_NAME, FORWARD, HIDDEN_SIZE, INIT, INPUT_SIZE, LOSS, LR_NAME,
                                   OUTPUT_SIZE, SIZES_NAME, UPDATE, Signature, Source, first_present, parse_signature)
@@ -26,9 +28,11 @@ from grader.errors import SubmissionFailure
 from grader.sandbox.remote import Ref
 from grader.sandbox.worker import Worker
 
-Arg = tuple[str, Any]  # ("size", index) | ("sizes", None) | ("lr", None) | ("const", value)
+Arg = tuple[str, Any]  # ("size", index) | ("sizes", None) | ("lr", None) | ("const", value) | ("data", "X"|"Y")
 SEED_NAME = re.compile(r"^(?:seed|random_?seed|random_?state|rng_?seed|np_?seed)$", re.IGNORECASE)
 SETTINGS_EPOCHS = 100  # given to a constructor that requires an epoch count
+DATA_X = re.compile(r"^(?:x|x_?train|x_?data|train_?x|features)$", re.IGNORECASE)  # a constructor's data
+DATA_Y = re.compile(r"^(?:y|y_?train|train_?y|labels|targets?|t)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class ClassState:
             return [int(n) for n in layers]
         if kind == "const":
             return index
+        if kind == "data":  # the training data a constructor wants (to read the sizes from): XOR-like rows
+            rows = np.arange(4)[:, None]
+            return ((rows >> np.arange(int(layers[0 if index == "X" else -1]))) & 1).astype(np.float64)
         return float(lr)
 
     def instance(self, worker: Worker, *, lr: float, layers: Sequence[int]) -> Ref:
@@ -60,7 +67,7 @@ class ClassState:
 
     @property
     def takes_sizes(self) -> bool:
-        return any(kind in ("size", "sizes") for kind, _ in (*self.args, *(a for _, a in self.kwargs)))
+        return any(kind in ("size", "sizes", "data") for kind, _ in (*self.args, *(a for _, a in self.kwargs)))
 
     def describe(self) -> str:
         return f"{self.class_name}(...)"
@@ -83,6 +90,9 @@ def constructor(signature: Signature, depth: int, class_name: str, *, pinned: st
         if LR_NAME.match(param.name):
             kwargs.append((param.name, ("lr", None)))
             positional = False
+        elif not param.default and (DATA_X.match(param.name) or DATA_Y.match(param.name)):
+            arg = ("data", "X" if DATA_X.match(param.name) else "Y")
+            (kwargs.append((param.name, arg)) if keyword else args.append(arg))
         elif not param.default and (EPOCHS_NAME.match(param.name) or SEED_NAME.match(param.name)):
             # training settings the grader never uses through the instance: a few epochs, seed 0
             kwargs.append((param.name, ("const", SETTINGS_EPOCHS if EPOCHS_NAME.match(param.name) else 0)))
