@@ -15,8 +15,8 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from grader.spec.assignment import Assignment
-from grader.binding import classes, functions, toplevel
+from grader.spec.assignment import Assignment, Interface
+from grader.binding import classes, functions, script, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
 from grader.binding.names import parse_signature
@@ -30,11 +30,12 @@ from reference import Network
 
 MAX_CANDIDATES = 24
 STYLES = MappingProxyType({"class": (classes,), "functions": (functions,), "dict": (functions,),
-                           "lists": (functions,), "globals": (toplevel,), "auto": (classes, functions, toplevel)})
+                           "lists": (functions,), "globals": (toplevel,), "script": (script,),
+                           "auto": (classes, functions, toplevel, script)})
 LOOKED_FOR = ("a class with a forward method (forward, feedforward, predict, ...) and parameter attributes; "
               "a forward function taking the parameters (W1, b1, ..., a params dict, or W and B lists) with "
               "backward and update functions; or module-level weights (W1, W2, ...) with forward(X) or a "
-              "one-step train(X, y, lr)")
+              "one-step train(X, y, lr); or a module-level loop (for epoch in range(...)) updating weight arrays")
 
 
 class DetectionInterrupted(SubmissionFailure):
@@ -48,9 +49,20 @@ class DetectionInterrupted(SubmissionFailure):
 
 def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, Any]], source: SourceIndex,
          seed: int = 0) -> ClassBinding | PlanBinding:
-    """The binding of a loaded submission (SubmissionFailure ``missing-interface`` when there is none)."""
-    if assignment.interface.template:
-        return ClassBinding(assignment, namespace)
+    """The binding of a loaded submission (SubmissionFailure ``missing-interface`` when there is none).
+
+    A spec pinning the starter's class binds it as is when the submission has it (or when the spec or
+    ``--binding spec`` requires it); otherwise the network is detected and the summary says so.
+    """
+    iface = assignment.interface
+    if iface.template:
+        if iface.binding == "spec" or follows_template(namespace, iface):
+            return ClassBinding(assignment, namespace)
+        detected = bind(worker=worker, assignment=assignment.unpinned(), namespace=namespace, source=source,
+                        seed=seed)
+        detected.summary = f"detected, not the starter's class {iface.class_name}: {detected.summary}"
+        detected.description["template"] = f"class {iface.class_name} not followed: detected"
+        return detected
     det = Detection(worker=worker, assignment=assignment, namespace=namespace, source=source, seed=seed)
     found: list[Candidate] = []
     for module in STYLES[assignment.interface.style]:
@@ -80,13 +92,19 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
 
 
+def follows_template(namespace: list[dict[str, Any]], iface: Interface) -> bool:
+    """The submission defines the starter's class with its forward and backward methods."""
+    entry = next((e for e in namespace if e.get("kind") == "class" and e.get("name") == iface.class_name), None)
+    return entry is not None and {iface.forward, iface.backward} <= set(entry.get("methods", []))
+
+
 def _rate_argument(plan: Plan) -> bool:
     step = plan.step
     return step is not None and any(s.kind == "lr" for s in (*step.args, *(s for _, s in step.kwargs)))
 
 
 def _style_allowed(plan: Plan, style: str) -> bool:
-    return style in ("auto", "class", "globals") or plan.style == style
+    return style in ("auto", "class", "globals", "script") or plan.style == style
 
 
 def _set(sets: dict, network: Network, layers: tuple[int, ...], seed: int) -> ProbeSet:
@@ -147,6 +165,8 @@ LAYOUT_TEXT = MappingProxyType({"row": "row-major", "column": "column-major",
 
 
 def _gradients_text(plan: Plan) -> str:
+    if plan.gradients is None and plan.style == "script" and plan.step:
+        return f"inferred from the update of one pass through {plan.step.label}: (before - after) / lr"
     if plan.gradients is None:
         step = plan.step.label if plan.step else "the step"
         return f"inferred from the update of {step}(): (before - after) / lr"
@@ -157,6 +177,8 @@ def _gradients_text(plan: Plan) -> str:
 def _update_text(plan: Plan) -> str:
     if plan.update_mode == "function" and plan.update is not None:
         return f"by {plan.update.label}()"
+    if plan.style == "script" and plan.step:
+        return f"by {plan.step.label}"
     if plan.update_mode == "grader":
         return "by the grader: params - lr * gradients (no update function found: the update check does not apply)"
     return f"by {plan.step.label}()" if plan.step else "none found"
@@ -164,6 +186,8 @@ def _update_text(plan: Plan) -> str:
 
 def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
     """The binding in one line, for the mark sheet and the text report."""
+    if plan.style == "script":
+        return _script_summary(plan, agreed)
     owner = f"class {plan.names['class']}" if plan.style == "class" else {
         "functions": "functions", "dict": "functions on a parameter dict", "lists": "functions on weight/bias lists",
         "globals": "module-level globals"}[plan.style]
@@ -178,6 +202,23 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
     if not agreed:
         parts.append("as pinned by the spec (its forward pass does not match the reference)" if pinned
                      else "bound by names (no forward pass matched the reference)")
+    return ", ".join(parts)
+
+
+def _script_summary(plan: Plan, agreed: bool) -> str:
+    """A script's binding: its weights, the loop that trains them, and where its output and data are."""
+    parts = [f"module-level weights {', '.join(s.label for s in plan.slots)} ({LAYOUT_TEXT[plan.layout.name]}) "
+             f"trained by {plan.names.get('loop', 'a top-level loop')}"]
+    if plan.names.get("output"):
+        parts.append(f"output {plan.names['output']}")
+    if plan.details.get("inputs"):
+        parts.append(f"data {plan.details['inputs']}")
+    parts.append(f"learning rate {plan.details['rate']}" if plan.details.get("rate")
+                 else "no learning-rate variable (the loop's own rate is used)")
+    if plan.bias_column:
+        parts.append("constant-1 input column, no biases")
+    if not agreed:
+        parts.append("bound by names (no forward pass matched the reference)")
     return ", ".join(parts)
 
 
