@@ -188,12 +188,33 @@ def _global_names(names: Iterable[str]) -> list[str]:
     return sorted({n for n in names if n.isidentifier() and n not in _RESERVED})
 
 
+_CHEAP_CALLS = {"len", "int", "float"}
+
+
+def derived(loop: Loop, *, data: Sequence[str], parameters: Sequence[str]) -> tuple[ast.stmt, ...]:
+    """Module-level statements before the loop that compute plain numbers from the data (``m = X.shape[1]``,
+    ``n = len(X)``): re-run on the grader's data, so a size the body divides by is the grader's."""
+    keep = []
+    for node in loop.before:
+        if not isinstance(node, ast.Assign):
+            continue
+        reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        calls = [n for n in ast.walk(node.value) if isinstance(n, ast.Call)]
+        stores = {n for t in node.targets for n in _names_of(t)}
+        if reads & set(data) and stores and not stores & {*data, *parameters} and \
+                all(isinstance(c.func, ast.Name) and c.func.id in _CHEAP_CALLS for c in calls) and \
+                len(stores) == sum(len(_names_of(t)) for t in node.targets):
+            keep.append(node)
+    return tuple(keep)
+
+
 def step_source(loop: Loop, *, x_name: str | None, y_name: str | None, lr_name: str | None, y_flat: bool,
-                returned: Sequence[str]) -> str:
+                returned: Sequence[str], setup: Sequence[ast.stmt] = ()) -> str:
     """A function running the body once as one training step, as the loop would: every name it writes is
     the module's, the data and the rate are the grader's, ``print`` is silenced, and ``break`` or
     ``continue`` end the step. It returns the arrays named in ``returned``."""
-    names = _global_names([*loop.stored, *loop.mutated, *loop.targets, *(n for n in (x_name, y_name, lr_name) if n)])
+    names = _global_names([*loop.stored, *loop.mutated, *loop.targets, *(n for n in (x_name, y_name, lr_name) if n),
+                           *(n for node in setup for t in node.targets for n in _names_of(t))])  # type: ignore[attr-defined]
     lines = [f"def {STEP}({X_ARG}, {Y_ARG}, {LR_ARG}=None, print={QUIET}):"]
     if names:
         lines.append(f"    global {', '.join(names)}")
@@ -204,6 +225,7 @@ def step_source(loop: Loop, *, x_name: str | None, y_name: str | None, lr_name: 
     if lr_name:
         lines.append(f"    if {LR_ARG} is not None:")
         lines.append(f"        {lr_name} = {LR_ARG}")
+    lines += _indented(setup, 1)
     for target in loop.targets:
         if target not in _RESERVED:
             lines.append(f"    {target} = 1")
@@ -236,7 +258,8 @@ def init_source(loop: Loop, parameters: Sequence[str]) -> str | None:
     return "\n".join(lines)
 
 
-def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = False) -> str | None:
+def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = False,
+                setup: Sequence[ast.stmt] = (), x_name: str | None = None, column: bool = False) -> str | None:
     """A function of (targets, output) computing the loss as the body does: the statement that assigns a
     loss-like name from the output (or the targets), with the statements it depends on."""
     if not y_name:
@@ -259,6 +282,9 @@ def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = F
             continue
         lines = [f"def {LOSS}({Y_ARG}, {P_ARG}):", f"    {y_name} = {Y_ARG}.reshape(-1) if {y_flat!r} else {Y_ARG}",
                  f"    {output} = {P_ARG}"]
+        if setup and x_name:  # sizes taken from the inputs: an empty slice with as many samples as the targets
+            lines.append(f"    {x_name} = {Y_ARG}[:0, :] if {column!r} else {Y_ARG}[:, :0]")
+            lines += _indented(setup, 1)
         lines += _indented(chosen, 1)
         lines.append(f"    return {target}")
         return "\n".join(lines)

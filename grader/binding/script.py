@@ -18,8 +18,8 @@ import numpy as np
 
 from grader.binding.context import FATAL, Candidate, Detection
 from grader.binding.functions import copy_value
-from grader.binding.loops import (INIT, LOSS, STEP, Loop, find_loops, init_source, loss_source, quiet_source,
-                                  step_source)
+from grader.binding.loops import (INIT, LOSS, STEP, Loop, derived, find_loops, init_source, loss_source,
+                                  quiet_source, step_source)
 from grader.binding.names import LR_NAME, X_NAME, Y_NAME, Source
 from grader.binding.plan import Call, LearningRate, Plan
 from grader.binding.pins import network_mappings, parameter_mappings
@@ -154,10 +154,11 @@ def candidates(det: Detection) -> list[Candidate]:
             continue
         lr_name = _rate(det, loop)
         returned = [n for n in sorted(loop.stored | loop.mutated) if _array(det, n) is not None]
-        code = "\n\n".join([quiet_source(), step_source(loop, x_name=x_name, y_name=y_name, lr_name=lr_name,
-                                                        y_flat=y_flat, returned=returned)])
         for mapping in found:
             roots = [s.root for s in mapping.slots()]
+            setup = derived(loop, data=(x_name, y_name), parameters=roots)
+            code = "\n\n".join([quiet_source(), step_source(loop, x_name=x_name, y_name=y_name, lr_name=lr_name,
+                                                            y_flat=y_flat, returned=returned, setup=setup)])
             init = init_source(loop, roots)
             state = ScriptState("\n\n".join([code, init or ""]), tuple((r, values.get(r)) for r in roots),
                                 init is not None, _student_function(det))
@@ -171,17 +172,18 @@ def candidates(det: Detection) -> list[Candidate]:
                         details={"inputs": f"{x_name}, {y_name}", "rate": lr_name or ""})
             detect = detection_layers(net.layers)
             sizes = [net.layers] + ([detect] if detect != net.layers else [])
-            out.append(Candidate(plan, sizes, _completer(loop, y_name, y_flat), tuple(returned), _finisher(det)))
+            loss = {"y_name": y_name, "y_flat": y_flat, "setup": setup, "x_name": x_name, "column": column}
+            out.append(Candidate(plan, sizes, _completer(loop, loss), tuple(returned), _finisher(det)))
     return out
 
 
-def _completer(loop: Loop, y_name: str, y_flat: bool):
+def _completer(loop: Loop, data: dict[str, Any]):
     def complete(plan: Plan, structure: tuple[Any, ...]) -> Plan:
         """The loss as the loop computes it, once the output's name is known."""
         output = plan.step_output
         if not output or output[0][0] != "i":
             return plan
-        source = loss_source(loop, output=str(output[0][1]), y_name=y_name, y_flat=y_flat)
+        source = loss_source(loop, output=str(output[0][1]), **data)
         if source is None:
             return plan
         state = plan.state
