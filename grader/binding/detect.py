@@ -88,6 +88,8 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
         if fallback is None or (verdict.ran and not fallback[1].ran):
             fallback = (candidate, verdict)
     assert fallback is not None or chosen is not None
+    if chosen is None and fallback is not None and not fallback[1].ran:
+        raise undrivable(det, *fallback, tried=tried)
     candidate, verdict = chosen or fallback  # type: ignore[misc]
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
 
@@ -249,9 +251,23 @@ def describe(plan: Plan, det: Detection, *, agreed: bool, tried: int) -> dict[st
     return out
 
 
-def nothing_bindable(det: Detection) -> SubmissionFailure:
-    """missing-interface, with what was looked for, what the namespace has, and indentation hints."""
-    hints = indentation_hints(det.namespace)
+PIN_HINT = ("If your code is right, name its parts in the assignment spec's [interface] (docs/assignments.md), "
+            "or ask for the starter's class with --binding spec.")
+
+
+def undrivable(det: Detection, candidate: Candidate, verdict: Verdict, *, tried: int) -> SubmissionFailure:
+    """missing-interface when every form found raised on the grader's inputs at the student's own sizes: the
+    grader's guesses failed, so no check may blame the student for them."""
+    closest = summary(candidate.plan, False).replace(", bound by names (no forward pass matched the reference)", "")
+    notes = f" Also: {'; '.join(det.notes[:4])}." if det.notes else ""
+    return SubmissionFailure(
+        "missing-interface", f"the grader could not drive your network: {tried} way(s) of binding it were tried "
+        f"and each one's forward pass failed on the grader's inputs. Closest: {closest}; rejected because "
+        f"{verdict.reason}.{notes} Your code defines: {', '.join(_found(det)) or 'nothing'}. This is the "
+        f"grader's failure to bind, not a verdict on your code. {PIN_HINT}")
+
+
+def _found(det: Detection) -> list[str]:
     found = []
     for entry in det.namespace[:40]:
         kind = entry.get("kind")
@@ -264,15 +280,25 @@ def nothing_bindable(det: Detection) -> SubmissionFailure:
             found.append(f"{entry['name']} (array {'x'.join(map(str, entry.get('shape', [])))})")
         elif kind in ("list", "tuple", "dict"):
             found.append(f"{entry['name']} ({kind} of {entry.get('length', '?')})")
+    return found
+
+
+def nothing_bindable(det: Detection) -> SubmissionFailure:
+    """missing-interface, with what was looked for, what the namespace has, what came closest and why it
+    was rejected, and indentation hints."""
+    hints = indentation_hints(det.namespace)
+    found = _found(det)
     iface = det.interface
     if iface.pins("class"):
         exists = any(e.get("name") == iface.class_name for e in det.entries("class"))
         head = f"class {iface.class_name} {'could not be bound' if exists else 'not found'}"
     else:
         head = "no network to grade"
-    parts = [*hints, *det.notes]
-    message = f"{head}{': ' + '; '.join(parts) if parts else ''}. Looked for {LOOKED_FOR}. " \
-              f"Found: {', '.join(found) or 'nothing'}."
+    message = f"{head}{': ' + '; '.join(hints) if hints else ''}. Tried: {LOOKED_FOR}. " \
+              f"Your code defines: {', '.join(found) or 'nothing'}."
+    if det.notes:
+        message += f" Closest, and why it was rejected: {'; '.join(det.notes)}."
+    message += f" {PIN_HINT}"
     return SubmissionFailure("missing-interface", message)
 
 

@@ -21,8 +21,9 @@ INIT = "__grader_loop_init__"
 LOSS = "__grader_loop_loss__"
 QUIET = "__grader_quiet__"
 X_ARG, Y_ARG, LR_ARG, P_ARG = "__grader_x", "__grader_y", "__grader_lr", "__grader_p"
-LOSS_NAME = re.compile(r"^(?:loss|cost|error|err|mse|j|l|total_?loss|epoch_?loss|loss_?value|bce|ce|"
-                       r"cross_?entropy|mean_?squared_?error)$", re.IGNORECASE)
+LOSS_NAME = re.compile(r"^(?:loss|cost|mse|j|l|total_?loss|epoch_?loss|loss_?value|bce|ce|cross_?entropy|"
+                       r"mean_?squared_?error|(?:train_?)?(?:loss|cost)_?\w*)$", re.IGNORECASE)
+ERROR_NAME = re.compile(r"^(?:error|err|total_?error|mean_?error)$", re.IGNORECASE)  # often an array: tried last
 # Names a loop body may store that must not be declared global in the step function.
 _RESERVED = {"print", X_ARG, Y_ARG, LR_ARG}
 
@@ -267,9 +268,11 @@ def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = F
     statements = [s for s in ast.walk(ast.Module(body=list(loop.body), type_ignores=[]))
                   if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)]
     statements.sort(key=lambda s: (s.lineno, s.col_offset))
-    for index, node in enumerate(statements):
+    ranked = sorted(range(len(statements)), key=lambda i: not LOSS_NAME.match(statements[i].targets[0].id))  # type: ignore[attr-defined]
+    for index in ranked:
+        node = statements[index]
         target = node.targets[0].id  # type: ignore[attr-defined]
-        if not LOSS_NAME.match(target) or target in (output, y_name):
+        if not (LOSS_NAME.match(target) or ERROR_NAME.match(target)) or target in (output, y_name):
             continue
         needed = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
         chosen = [node]
