@@ -41,11 +41,9 @@ class ScriptState:
     code: str
     initial: tuple[tuple[str, Any], ...]
     has_init: bool
-    function: str | None  # a student function whose globals are the module's namespace
 
     def namespace(self, worker: Worker) -> Ref:
-        if self.function:
-            return Ref.name(self.function).attr("__globals__")
+        """The student's module namespace (``__main__``, as the worker and a kernel run it)."""
         sys_ref = worker.call(Ref.name("__import__"), "sys", keep=True)
         return Ref(sys_ref.root, (("a", "modules"), ("i", "__main__"), ("a", "__dict__")))
 
@@ -121,10 +119,6 @@ def _rate(det: Detection, loop: Loop) -> str | None:
     return found[0] if found else None
 
 
-def _student_function(det: Detection) -> str | None:
-    return next((e["name"] for e in det.entries("function") if e.get("type") == "function"), None)
-
-
 def candidates(det: Detection) -> list[Candidate]:
     """Candidates over each module-level loop that carries weight arrays from one iteration to the next."""
     loops = [lp for lp in find_loops(det.source.units, filename=det.source.filename) if lp.carried]
@@ -161,7 +155,7 @@ def candidates(det: Detection) -> list[Candidate]:
                                                             y_flat=y_flat, returned=returned, setup=setup)])
             init = init_source(loop, roots)
             state = ScriptState("\n\n".join([code, init or ""]), tuple((r, values.get(r)) for r in roots),
-                                init is not None, _student_function(det))
+                                init is not None)
             net = replace(network, layers=mapping.layers, bias=mapping.biases is not None)
             args = (Source("X"), Source("Y")) + ((Source("lr"),) if lr_name else ())
             step = Call(loop.where, ("", STEP), args)
