@@ -31,7 +31,7 @@ from reference import Network
 MAX_CANDIDATES = 24
 STYLES = MappingProxyType({"class": (classes,), "functions": (functions,), "dict": (functions,),
                            "lists": (functions,), "globals": (toplevel,), "script": (script,),
-                           "auto": (classes, functions, toplevel, script)})
+                           "auto": (classes, script, functions, toplevel)})
 LOOKED_FOR = ("a class with a forward method (forward, feedforward, predict, ...) and parameter attributes; "
               "a forward function taking the parameters (W1, b1, ..., a params dict, or W and B lists) with "
               "backward and update functions; or module-level weights (W1, W2, ...) with forward(X) or a "

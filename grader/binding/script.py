@@ -177,6 +177,7 @@ def _completer(loop: Loop, data: dict[str, Any]):
         output = plan.step_output
         if not output or output[0][0] != "i":
             return plan
+        plan = replace(plan, names={**plan.names, "output": str(output[0][1])})
         source = loss_source(loop, output=str(output[0][1]), **data)
         if source is None:
             return plan
@@ -184,7 +185,7 @@ def _completer(loop: Loop, data: dict[str, Any]):
         assert isinstance(state, ScriptState)
         state = replace(state, code=f"{state.code}\n\n{source}")
         loss = Call(f"the loss computed in {loop.where}", ("", LOSS), (Source("Y"), Source("Y_pred")))
-        return replace(plan, state=state, loss=loss, names={**plan.names, "output": str(output[0][1])})
+        return replace(plan, state=state, loss=loss, names={**plan.names, "loss": loss.label})
     return complete
 
 

@@ -36,6 +36,10 @@ EXPECTED = {
     "script_cells_correct.ipynb": ("ok", None, set(), set(), "script"),
     "script_cells_fails_gradients_missing_derivative.ipynb":
         ("ok", None, {"gradients", "descent"}, {"missing-activation-derivative", "no-descent"}, "script"),
+    # Functions for the passes, the update inline in the loop: the loop is the step, so its update is judged.
+    "script_functions_loop_correct.py": ("ok", None, set(), set(), "script"),
+    "script_functions_loop_fails_update_sign_layer1.py":
+        ("ok", None, {"gradients", "descent"}, {"gradient-scale-inconsistent", "no-descent"}, "script"),
     "script_loop_error_not_drivable.py": ("error", "missing-interface", ALL, {"missing-interface"}, None),
     "folder_modules_correct": ("ok", None, set(), set(), "class"),
     "folder_modules_fails_gradients_missing_derivative":
