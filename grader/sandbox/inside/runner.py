@@ -454,7 +454,7 @@ def kernel(connection_file: str, config: dict) -> int:
 
     del sys.path[0], sys.modules["kernelmode"]
     return kernelmode.run(connection_file=connection_file, config=config, server_class=Server,
-                          describe=describe_exception, isolate=isolate)
+                          describe=describe_exception, isolate=isolate, standin=standins.install())
 
 
 def main(argv: list[str]) -> int:
