@@ -30,8 +30,9 @@ from reference import Network
 
 MAX_CANDIDATES = 24
 STYLES = MappingProxyType({"class": (classes,), "functions": (functions,), "dict": (functions,),
-                           "lists": (functions,), "globals": (toplevel,), "script": (script,),
-                           "auto": (classes, script, functions, toplevel)})
+                           "lists": (functions,), "globals": (toplevel,),
+                           "script": (script.WEIGHT_ARRAYS, script.CONTAINERS),
+                           "auto": (classes, script.WEIGHT_ARRAYS, functions, toplevel, script.CONTAINERS)})
 LOOKED_FOR = ("a class with a forward method (forward, feedforward, predict, ...) and parameter attributes; "
               "a forward function taking the parameters (W1, b1, ..., a params dict, or W and B lists) with "
               "backward and update functions; or module-level weights (W1, W2, ...) with forward(X) or a "
@@ -90,6 +91,10 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
     assert fallback is not None or chosen is not None
     if chosen is None and fallback is not None and not fallback[1].ran:
         raise undrivable(det, *fallback, tried=tried)
+    if chosen is None and fallback is not None and fallback[0].plan.style == "script" and fallback[1].output is None:
+        reason = ("no array the loop writes has the shape of the whole batch's output: a loop that goes through "
+                  "the samples one at a time, or keeps its output elsewhere")
+        raise undrivable(det, fallback[0], replace(fallback[1], reason=reason), tried=tried)
     candidate, verdict = chosen or fallback  # type: ignore[misc]
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
 
@@ -251,8 +256,8 @@ def describe(plan: Plan, det: Detection, *, agreed: bool, tried: int) -> dict[st
     return out
 
 
-PIN_HINT = ("If your code is right, name its parts in the assignment spec's [interface] (docs/assignments.md), "
-            "or ask for the starter's class with --binding spec.")
+PIN_HINT = ("An instructor can name its parts in the assignment spec's [interface] (docs/assignments.md), or "
+            "require the starter's class with --binding spec.")
 
 
 def undrivable(det: Detection, candidate: Candidate, verdict: Verdict, *, tried: int) -> SubmissionFailure:
@@ -260,9 +265,10 @@ def undrivable(det: Detection, candidate: Candidate, verdict: Verdict, *, tried:
     grader's guesses failed, so no check may blame the student for them."""
     closest = summary(candidate.plan, False).replace(", bound by names (no forward pass matched the reference)", "")
     notes = f" Also: {'; '.join(det.notes[:4])}." if det.notes else ""
+    script = "a module-level script whose loop can't be driven: " if candidate.plan.style == "script" else ""
     return SubmissionFailure(
-        "missing-interface", f"the grader could not drive your network: {tried} way(s) of binding it were tried "
-        f"and each one's forward pass failed on the grader's inputs. Closest: {closest}; rejected because "
+        "missing-interface", f"{script}the grader could not drive your network: {tried} way(s) of binding it were tried "
+        f"and none gave a forward output on the grader's inputs. Closest: {closest}; rejected because "
         f"{verdict.reason}.{notes} Your code defines: {', '.join(_found(det)) or 'nothing'}. This is the "
         f"grader's failure to bind, not a verdict on your code. {PIN_HINT}")
 

@@ -78,7 +78,8 @@ class _Flow:
         elif isinstance(target, ast.Starred):
             self.store(target.value)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
-            self.read(target)
+            if isinstance(target, ast.Subscript):
+                self.read(target.slice)  # writing W[i] = ... reads i, not the old value of W
             base = target
             while isinstance(base, (ast.Subscript, ast.Attribute)):
                 base = base.value
@@ -99,6 +100,8 @@ class _Flow:
             if isinstance(node.target, ast.Name):
                 self.read(ast.Name(node.target.id, ast.Load()))
                 self.mutated.add(node.target.id)
+            else:
+                self.read(node.target)  # W[0] -= ... reads W
             self.store(node.target)
         elif isinstance(node, ast.AnnAssign):
             self.read(node.value)
@@ -246,9 +249,10 @@ def init_source(loop: Loop, parameters: Sequence[str]) -> str | None:
     for node in loop.before:
         flow = _Flow()
         flow.statement(node)
-        if (flow.stored | flow.mutated) & wanted and not isinstance(node, (ast.For, ast.While, ast.FunctionDef,
-                                                                          ast.ClassDef)):
-            chosen.append(node)
+        written = (flow.stored | flow.mutated) & wanted
+        carried = written & set(flow.read_first) if isinstance(node, (ast.For, ast.While)) else set()
+        if written and not carried and not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            chosen.append(node)  # an assignment, or a loop filling the parameters (not an earlier training)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
                 isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "seed":
             chosen.append(node)

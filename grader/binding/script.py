@@ -25,7 +25,8 @@ from grader.binding.plan import Call, LearningRate, Plan
 from grader.binding.pins import network_mappings, parameter_mappings
 from grader.binding.probe import Trial
 from grader.binding.steps import finish
-from grader.binding.structure import Entry, describe_entries, detection_layers, layer_hint, role_of
+from grader.binding.structure import (Entry, describe_entries, detection_layers, entries_of, layer_hint,
+                                      role_of)
 from grader.errors import SubmissionFailure
 from grader.sandbox.remote import Ref
 from grader.sandbox.worker import Worker
@@ -81,6 +82,14 @@ def _entries(det: Detection, names: Sequence[str]) -> tuple[list[Entry], dict[st
     entries: list[Entry] = []
     values: dict[str, Any] = {}
     for name in names:
+        entry = det.entry(name) or {}
+        if entry.get("kind") in ("list", "dict"):  # weights = [W1, W2], params = {'W1': ...}
+            value = det.value(name)
+            found = entries_of({name: value}, attributes=False)
+            if found:
+                entries += [replace(e, order=len(entries) + i) for i, e in enumerate(found)]
+                values[name] = value
+            continue
         value = _array(det, name)
         if value is None or value.ndim not in (1, 2) or value.dtype.kind not in "fiu":
             continue
@@ -119,6 +128,22 @@ def _rate(det: Detection, loop: Loop) -> str | None:
     return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class ScriptStyle:
+    """The script candidates over weight arrays (tried before the function styles: the loop's inline update
+    is then judged), or over parameter containers (dicts, lists: tried after them)."""
+
+    containers: bool
+
+    def candidates(self, det: Detection) -> list[Candidate]:
+        return [c for c in candidates(det)
+                if any(s.path for s in c.plan.slots) == self.containers]
+
+
+WEIGHT_ARRAYS = ScriptStyle(containers=False)
+CONTAINERS = ScriptStyle(containers=True)
+
+
 def candidates(det: Detection) -> list[Candidate]:
     """Candidates over each module-level loop that carries weight arrays from one iteration to the next."""
     loops = [lp for lp in find_loops(det.source.units, filename=det.source.filename) if lp.carried]
@@ -149,7 +174,7 @@ def candidates(det: Detection) -> list[Candidate]:
         lr_name = _rate(det, loop)
         returned = [n for n in sorted(loop.stored | loop.mutated) if _array(det, n) is not None]
         for mapping in found:
-            roots = [s.root for s in mapping.slots()]
+            roots = list(dict.fromkeys(s.root for s in mapping.slots()))
             setup = derived(loop, data=(x_name, y_name), parameters=roots)
             code = "\n\n".join([quiet_source(), step_source(loop, x_name=x_name, y_name=y_name, lr_name=lr_name,
                                                             y_flat=y_flat, returned=returned, setup=setup)])
