@@ -188,7 +188,7 @@ class PlanNet:
                 value = self.worker.get(self.ref(slot))
             except SubmissionFailure as exc:
                 if exc.kind == "exception" and exc.message.startswith(("AttributeError", "KeyError", "IndexError")):
-                    raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots]) from None
+                    raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots if s != slot]) from None
                 raise
             out[slot.name] = slot.from_student(value, self.layout)
         return out
