@@ -57,7 +57,7 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
     """
     iface = assignment.interface
     if iface.template:
-        if iface.binding == "spec" or follows_template(namespace, iface):
+        if iface.binding == "spec" or follows_template(namespace, iface, len(assignment.network.layers)):
             return ClassBinding(assignment, namespace)
         detected = bind(worker=worker, assignment=assignment.unpinned(), namespace=namespace, source=source,
                         seed=seed)
@@ -99,10 +99,21 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
 
 
-def follows_template(namespace: list[dict[str, Any]], iface: Interface) -> bool:
-    """The submission defines the starter's class with its forward and backward methods."""
+def follows_template(namespace: list[dict[str, Any]], iface: Interface, layers: int) -> bool:
+    """The submission defines the starter's class with its forward and backward methods, and a constructor
+    the template's call (the sizes, one argument each or one list) can be made to."""
     entry = next((e for e in namespace if e.get("kind") == "class" and e.get("name") == iface.class_name), None)
-    return entry is not None and {iface.forward, iface.backward} <= set(entry.get("methods", []))
+    if entry is None or not {iface.forward, iface.backward} <= set(entry.get("methods", [])):
+        return False
+    signature = parse_signature(entry.get("signature"))
+    if signature is None:
+        return True
+    positional = [p for p in signature.params if p.kind in ("positional", "positional-only")]
+    takes = len(positional) + (99 if any(p.kind == "var-positional" for p in signature.params) else 0)
+    needed = 1 if iface.constructor == "list" else layers
+    required = [p for p in signature.required if p.kind != "keyword-only" or p.name == iface.learning_rate]
+    return takes >= needed and len(required) <= needed and not [p for p in signature.required
+                                                                 if p.kind == "keyword-only"]
 
 
 def _rate_argument(plan: Plan) -> bool:

@@ -102,8 +102,11 @@ def _entries(det: Detection, names: Sequence[str]) -> tuple[list[Entry], dict[st
 
 def _data(det: Detection, loop: Loop, n_in: int, n_out: int) -> tuple[str, str, bool, bool] | None:
     """(X name, Y name, samples in columns, Y is 1-D): the arrays the loop reads with the data's shape."""
-    read = [n for n in loop.inputs] + [e["name"] for e in det.entries("array") if e["name"] not in loop.inputs]
-    arrays = {n: a for n in read if (a := _array(det, n)) is not None and n not in loop.stored | loop.mutated}
+    changed = loop.stored | loop.mutated
+    read = [n for n in loop.inputs if _array(det, n) is not None]
+    if not read:  # the body reads no array itself: its functions read the data from globals
+        read = [e["name"] for e in det.entries("array")]
+    arrays = {n: a for n in read if (a := _array(det, n)) is not None and n not in changed}
     for x_name, x in sorted(arrays.items(), key=lambda kv: (not X_NAME.match(kv[0]), kv[0] not in loop.inputs)):
         if x.ndim != 2 or n_in not in x.shape:
             continue

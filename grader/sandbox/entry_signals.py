@@ -15,6 +15,7 @@ from pathlib import Path
 NETWORK_METHODS = re.compile(r"^(?:forward\w*|feed_?forward\w*|predict|backward\w*|backprop\w*|train\w*|fit|"
                              r"update\w*|step)$", re.IGNORECASE)
 ACTIVATION = re.compile(r"sigmoid|relu|tanh|softmax|exp$", re.IGNORECASE)
+_RUN = re.compile(r"^\s*%run\s+(?:-\w+\s+)*([A-Za-z_]\w*)\.py\b")
 MAX_MODULES = 50
 MAX_BYTES = 1 << 20
 
@@ -30,7 +31,12 @@ def notebook_code(raw: str) -> str:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
             text = "".join(source) if isinstance(source, list) else str(source)
-            lines += [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
+            for line in text.splitlines():
+                run = _RUN.match(line)
+                if run:  # %run helper.py runs a sibling module in the notebook: it counts as imported
+                    lines.append(f"import {run.group(1)}")
+                elif not line.lstrip().startswith(("%", "!")):
+                    lines.append(line)
     return "\n".join(lines)
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FAST, FILES
+from conftest import FAST, FILES, ROOT
 from grader import load_assignment
+from grader.errors import SpecError
 from grader.binding.loops import find_loops, loss_source, step_source
 from grader.grading import grade_paths, grade_submission
 from grader.results import SubmissionResult
@@ -72,7 +73,7 @@ def real_forms(tmp_path_factory) -> dict[str, SubmissionResult]:
             shutil.copytree(path, klass / path.name)
             continue
         shutil.copy(path, klass / path.name)
-        if path.suffix == ".py" and path.name.startswith("script_"):
+        if path.suffix == ".py":
             nbformat.write(as_notebook(path.read_text()), klass / f"{path.name}.ipynb")
     results = grade_paths(paths=[klass], assignment=load_assignment("two-layer"), workers=2, limits=FAST)
     return {Path(r.submission).name: r for r in results}
@@ -82,8 +83,7 @@ def test_every_fixture_has_an_expectation():
     assert {p.name for p in mine()} == set(EXPECTED)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED) + sorted(f"{n}.ipynb" for n in EXPECTED
-                                                           if n.startswith("script_") and n.endswith(".py")))
+@pytest.mark.parametrize("name", sorted(EXPECTED) + sorted(f"{n}.ipynb" for n in EXPECTED if n.endswith(".py")))
 def test_verdict(real_forms, name):
     status, kind, failing, tags, style = EXPECTED[name.removesuffix(".ipynb") if name.endswith(".py.ipynb") else name]
     result = real_forms[name]
@@ -132,6 +132,20 @@ def test_missing_plot_and_metric_packages_are_inert_and_said(real_forms):
 def test_a_network_computing_with_a_missing_package_fails_naming_it(real_forms):
     result = real_forms["imports_cupy_fails_forward_needs_cupy.py"]
     assert "No module named 'cupy'" in result.error.message and "write that part with NumPy" in result.error.message
+    notebook = real_forms["imports_cupy_fails_forward_needs_cupy.py.ipynb"]
+    assert "No module named 'cupy'" in notebook.error.message and notebook.error.cell is not None
+
+
+def test_the_spec_can_require_the_template(tmp_path):
+    spec = (ROOT / "assignments" / "two-layer" / "spec.toml").read_text()
+    strict = tmp_path / "strict.toml"
+    strict.write_text(spec.replace('[interface]\n', '[interface]\nbinding = "spec"\n'))
+    assert load_assignment(str(strict)).interface.binding == "spec"
+    assert load_assignment("two-layer").interface.binding == "auto"
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(spec.replace('[interface]\n', '[interface]\nbinding = "sometimes"\n'))
+    with pytest.raises(SpecError, match="binding must be one of auto, spec, detect"):
+        load_assignment(str(wrong))
 
 
 @pytest.mark.parametrize("folder, entry", [("folder_modules_correct", "run_xor.py"),
