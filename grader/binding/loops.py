@@ -285,8 +285,8 @@ def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = F
             if name in needed and name not in (output, y_name):
                 chosen.insert(0, earlier)
                 needed |= {n.id for n in ast.walk(earlier.value) if isinstance(n, ast.Name)}
-        if not needed & {output, y_name}:
-            continue
+        if not needed & {output, y_name} or not _reduces(chosen):
+            continue  # not computed from the output, or not a number (an error array, not a loss)
         lines = [f"def {LOSS}({Y_ARG}, {P_ARG}):", f"    {y_name} = {Y_ARG}.reshape(-1) if {y_flat!r} else {Y_ARG}",
                  f"    {output} = {P_ARG}"]
         if setup and x_name:  # sizes taken from the inputs: an empty slice with as many samples as the targets
@@ -296,6 +296,20 @@ def loss_source(loop: Loop, *, output: str, y_name: str | None, y_flat: bool = F
         lines.append(f"    return {target}")
         return "\n".join(lines)
     return None
+
+
+_REDUCTIONS = {"mean", "sum", "average", "nanmean", "nansum"}
+
+
+def _reduces(statements: Sequence[ast.stmt]) -> bool:
+    """The statements reduce an array to a number (``np.mean``, ``.sum()``, ``sum(...)``)."""
+    for node in (n for s in statements for n in ast.walk(s)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _REDUCTIONS:
+                return True
+    return False
 
 
 def quiet_source() -> str:
