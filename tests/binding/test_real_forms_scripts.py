@@ -31,6 +31,7 @@ EXPECTED = {
     "script_loop_correct.py": ("ok", None, set(), set(), "script"),
     "script_loop_fails_gradients_sign.py": ("ok", None, {"gradients", "descent"}, {"gradient-sign", "no-descent"},
                                             "script"),
+    "script_loop_fails_update_literal_rate.py": ("ok", None, {"update"}, {"ignores-learning-rate"}, "script"),
     "script_while_no_functions_correct.py": ("ok", None, set(), set(), "script"),
     "script_while_no_functions_fails_gradients_stale_weights.py": ("ok", None, {"gradients"}, {"stale-weights"},
                                                                    "script"),
