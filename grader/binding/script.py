@@ -12,7 +12,7 @@ initialisation), or else restores the values the submission had after loading.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -199,7 +199,7 @@ def candidates(det: Detection) -> list[Candidate]:
     return out
 
 
-def _completer(loop: Loop, data: dict[str, Any]):
+def _completer(loop: Loop, data: dict[str, Any]) -> Callable[[Plan, tuple[Any, ...]], Plan]:
     def complete(plan: Plan, structure: tuple[Any, ...]) -> Plan:
         """The loss as the loop computes it, once the output's name is known."""
         output = plan.step_output
@@ -217,7 +217,7 @@ def _completer(loop: Loop, data: dict[str, Any]):
     return complete
 
 
-def _finisher(det: Detection):
+def _finisher(det: Detection) -> Callable[..., Plan]:
     def finish_plan(plan: Plan, trial: Trial, other: Trial | None = None) -> Plan:
         return finish(det, plan, trial, network=trial.network, step_names=None, updates=(), state={},
                       handle_roots=(), other_rate=other)
