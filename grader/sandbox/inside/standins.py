@@ -46,7 +46,7 @@ class Inert:
     def __setattr__(self, name: str, value: object) -> None:
         return None
 
-    def __call__(self, *args: object, **kwargs: object) -> object:
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204 - listed as "(*args, **kwargs)"
         if self._name.rsplit(".", 1)[-1] in _PASS_THROUGH and self._package == "tqdm" and args:
             return args[0]
         return Inert(self._package, f"{self._name}()")
