@@ -10,7 +10,7 @@ import click
 from grader import __version__
 from grader.api import (build_gradescope_autograder, check_one, render_result, write_classroom_workflow,
                         write_reports, write_result, write_starter)
-from grader.spec.assignment import Assignment, builtin_names, load_assignment
+from grader.spec.assignment import BINDING_MODES, Assignment, builtin_names, load_assignment
 from grader.errors import GraderError, UsageError
 from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
 from grader.platforms.lms.gradebooks import gradebook_warnings
@@ -30,14 +30,14 @@ KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what t
                "serve, e.g. %%writefile, %run, !ls), never, or always.")
 
 
-BINDING_MODES = ("spec", "detect")
-BINDING_HELP = ("spec: bind to the interface the assignment spec pins (the starter's class); detect: find the "
-                "student's network in any of the supported forms (classes, functions, parameter dicts, weight "
-                "lists, globals), trying the spec's names first.")
+BINDING_HELP = ("auto: the starter's class when the submission has it, else the network found by detection "
+                "(unless the spec sets binding = \"spec\"); spec: only the interface the assignment spec pins; "
+                "detect: find the student's network in any of the supported forms (classes, functions, parameter "
+                "dicts, weight lists, globals, a top-level training loop), trying the spec's names first.")
 
 
 def _with_binding(spec: Assignment, binding: str) -> Assignment:
-    return spec.unpinned() if binding == "detect" else spec
+    return spec.with_binding(binding)
 
 
 def _limits(timeout: float) -> Limits:
@@ -70,7 +70,7 @@ def cli() -> None:
                    "a later run reuses what is stored for unchanged submissions.")
 @click.option("--force", is_flag=True, help="Grade every submission again, even those stored unchanged.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
-@click.option("--binding", type=click.Choice(BINDING_MODES), default="spec", show_default=True, help=BINDING_HELP)
+@click.option("--binding", type=click.Choice(BINDING_MODES), default="auto", show_default=True, help=BINDING_HELP)
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
           lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool, kernel: str,
           binding: str) -> None:
@@ -106,7 +106,7 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed to load the submission.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the grader's random inputs.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
-@click.option("--binding", type=click.Choice(BINDING_MODES), default="spec", show_default=True, help=BINDING_HELP)
+@click.option("--binding", type=click.Choice(BINDING_MODES), default="auto", show_default=True, help=BINDING_HELP)
 def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_output: bool, timeout: float,
           seed: int, kernel: str, binding: str) -> None:
     """Grade one submission and print the result (exit 0 only at full marks)."""

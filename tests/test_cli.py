@@ -118,12 +118,13 @@ def test_version(capsys):
     assert code == 0 and stdout.startswith("grader, version ")
 
 
-def test_binding_detect_grades_free_style_code(capsys):
-    free_style = FILES / "two_layer" / "error_no_class.py"  # functions on a parameter dict, no SimpleNN class
-    code, stdout, _ = run(capsys, "check", str(free_style), "-a", "two-layer", "--format", "json")
-    assert code == 1 and json.loads(stdout)["error"]["kind"] == "missing-interface"
+def test_binding_detects_free_style_code_unless_the_spec_is_required(capsys):
+    free_style = FILES / "two_layer" / "passes_no_class_params_dict.py"  # functions on a params dict, no SimpleNN
     code, stdout, _ = run(capsys, "check", str(free_style), "-a", "two-layer", "--format", "json",
-                          "--binding", "detect")
-    result = json.loads(stdout)
-    assert code == 0 and result["score"] == result["max_score"]
-    assert result["binding"]["style"] != "class"
+                          "--binding", "spec")
+    assert code == 1 and json.loads(stdout)["error"]["kind"] == "missing-interface"
+    for flags in ((), ("--binding", "detect"), ("--binding", "auto")):
+        code, stdout, _ = run(capsys, "check", str(free_style), "-a", "two-layer", "--format", "json", *flags)
+        result = json.loads(stdout)
+        assert code == 0 and result["score"] == result["max_score"], flags
+        assert result["binding"]["style"] != "class"

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FILES, ROOT, grade_file
+from conftest import FAST, FILES, ROOT, grade_file
+from grader import load_assignment
+from grader.grading import grade_submission
+from grader.sandbox.submission import from_path
 from grader.spec.assignment import builtin_names
 
 CHECKS = ("init", "forward", "loss", "gradients", "update", "descent")
@@ -49,7 +52,8 @@ EXPECTED = {
     "error_infinite_loop.py": ("error", "timeout", set(CHECKS), {"timeout"}),
     "error_os_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
     "error_sys_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
-    "error_no_class.py": ("error", "missing-interface", set(CHECKS), {"missing-interface"}),
+    # No SimpleNN class: detected by default (the strict template refuses it, test below).
+    "passes_no_class_params_dict.py": ("ok", None, set(), set()),
 }
 
 
@@ -97,9 +101,19 @@ def test_missing_method_names_what_was_found(two_layer_fixtures):
     assert "backward" in message and "forward" in message
 
 
-def test_missing_class_lists_namespace(two_layer_fixtures):
-    error = two_layer_fixtures["error_no_class.py"].error
-    assert "SimpleNN" in error.message and "found:" in error.message
+def test_missing_class_lists_namespace_when_the_template_is_required():
+    result = grade_submission(submission=from_path(FILES / "two_layer" / "passes_no_class_params_dict.py"),
+                              assignment=load_assignment("two-layer").with_binding("spec"), limits=FAST)
+    error = result.error
+    assert error.kind == "missing-interface" and result.score == 0
+    assert "SimpleNN" in error.message and "found:" in error.message and "--binding" in error.message
+
+
+def test_default_binding_says_the_template_was_not_followed(two_layer_fixtures):
+    free = two_layer_fixtures["passes_no_class_params_dict.py"].binding
+    template = two_layer_fixtures["passes_mean.py"].binding
+    assert free["summary"].startswith("detected, not the starter's class SimpleNN: ") and free["style"] == "dict"
+    assert template["summary"].startswith("the starter's class SimpleNN")
 
 
 def test_gradient_factor_is_reported(two_layer_fixtures):

@@ -1,6 +1,7 @@
 """What every binding shares: the layout conversion, the missing-interface failure and paced training runs."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,11 @@ MIN_TIMEOUT = 1e-3  # a later part of a split run whose budget is spent still ma
 
 
 def missing(what: str, found: list[str]) -> SubmissionFailure:
-    listing = ", ".join(found) if found else "nothing"
+    """missing-interface: ``what`` is not there; ``found`` lists what is. A name that ``what`` itself names is
+    said to be present but unusable, never simply "found"."""
+    asked = set(re.findall(r"[\w.\[\]'\"]+", what))
+    listing = ", ".join(f"{f} (present, but it could not be used as this)" if f in asked or f.rsplit(".", 1)[-1]
+                        in asked else f for f in found) if found else "nothing"
     return SubmissionFailure("missing-interface", f"{what} not found (found: {listing})")
 
 

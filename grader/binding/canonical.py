@@ -116,7 +116,10 @@ class ClassBinding:
         entry = classes.get(self.interface.class_name)
         if entry is None:
             found = [f"{e['name']} ({e.get('kind')})" for e in namespace]
-            raise missing(f"class {self.interface.class_name}", found)
+            raise SubmissionFailure(
+                "missing-interface", f"class {self.interface.class_name} not found, and the spec requires the "
+                f"starter's class (binding = \"spec\" or --binding spec); --binding auto finds the network in "
+                f"the other forms students write (found: {', '.join(found) or 'nothing'})")
         self.methods: list[str] = list(entry.get("methods", []))
         signature = entry.get("signature") or ""
         self.lr_in_constructor = f"{self.interface.learning_rate}" in signature or "**" in signature
@@ -134,7 +137,7 @@ class ClassBinding:
             "update": f"by {i.backward}()",
             "network": list(self.network.layers),
             "pinned": sorted(i.pinned),
-            "summary": f"class {i.class_name} ({i.layout}-major), parameters {', '.join(i.parameters)}, "
+            "summary": f"the starter's class {i.class_name} ({i.layout}-major), parameters {', '.join(i.parameters)}, "
                        f"gradients read from the update of {i.backward}()",
         }
 

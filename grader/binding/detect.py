@@ -15,8 +15,8 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from grader.spec.assignment import Assignment
-from grader.binding import classes, functions, instances, online, precision, toplevel
+from grader.spec.assignment import Assignment, Interface
+from grader.binding import classes, functions, instances, online, precision, script, toplevel
 from grader.binding.canonical import ClassBinding
 from grader.binding.context import Candidate, Detection
 from grader.binding.names import parse_signature
@@ -31,11 +31,12 @@ from reference import Network
 MAX_CANDIDATES = 24
 STYLES = MappingProxyType({"class": (classes,), "functions": (functions,), "dict": (functions,),
                            "lists": (functions,), "globals": (toplevel, instances),
-                           "auto": (classes, functions, toplevel, instances)})
+                           "script": (script.WEIGHT_ARRAYS, script.CONTAINERS),
+                           "auto": (classes, script.WEIGHT_ARRAYS, functions, toplevel, instances, script.CONTAINERS)})
 LOOKED_FOR = ("a class with a forward method (forward, feedforward, predict, ...) and parameter attributes; "
               "a forward function taking the parameters (W1, b1, ..., a params dict, or W and B lists) with "
               "backward and update functions; or module-level weights (W1, W2, ...) with forward(X) or a "
-              "one-step train(X, y, lr)")
+              "one-step train(X, y, lr); or a module-level loop (for epoch in range(...)) updating weight arrays")
 
 
 class DetectionInterrupted(SubmissionFailure):
@@ -49,9 +50,20 @@ class DetectionInterrupted(SubmissionFailure):
 
 def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, Any]], source: SourceIndex,
          seed: int = 0) -> ClassBinding | PlanBinding:
-    """The binding of a loaded submission (SubmissionFailure ``missing-interface`` when there is none)."""
-    if assignment.interface.template:
-        return ClassBinding(assignment, namespace)
+    """The binding of a loaded submission (SubmissionFailure ``missing-interface`` when there is none).
+
+    A spec pinning the starter's class binds it as is when the submission has it (or when the spec or
+    ``--binding spec`` requires it); otherwise the network is detected and the summary says so.
+    """
+    iface = assignment.interface
+    if iface.template:
+        if iface.binding == "spec" or follows_template(namespace, iface, len(assignment.network.layers)):
+            return ClassBinding(assignment, namespace)
+        detected = bind(worker=worker, assignment=assignment.unpinned(), namespace=namespace, source=source,
+                        seed=seed)
+        detected.summary = f"detected, not the starter's class {iface.class_name}: {detected.summary}"
+        detected.description["template"] = f"class {iface.class_name} not followed: detected"
+        return detected
     det = Detection(worker=worker, assignment=assignment, namespace=namespace, source=source, seed=seed)
     found: list[Candidate] = []
     for module in STYLES[assignment.interface.style]:
@@ -79,8 +91,31 @@ def bind(*, worker: Worker, assignment: Assignment, namespace: list[dict[str, An
             fallback = (candidate, verdict)
     if chosen is None and fallback is None:
         raise nothing_bindable(det)
+    if chosen is None and fallback is not None and not fallback[1].ran:
+        raise undrivable(det, *fallback, tried=tried)
+    if chosen is None and fallback is not None and fallback[0].plan.style == "script" and fallback[1].output is None:
+        reason = ("no array the loop writes has the shape of the whole batch's output: a loop that goes through "
+                  "the samples one at a time, or keeps its output elsewhere")
+        raise undrivable(det, fallback[0], replace(fallback[1], reason=reason), tried=tried)
     candidate, verdict = chosen or fallback  # type: ignore[misc]
     return _build(det, candidate, verdict, agreed=chosen is not None, tried=tried, sets=sets, trial=True)
+
+
+def follows_template(namespace: list[dict[str, Any]], iface: Interface, layers: int) -> bool:
+    """The submission defines the starter's class with its forward and backward methods, and a constructor
+    the template's call (the sizes, one argument each or one list) can be made to."""
+    entry = next((e for e in namespace if e.get("kind") == "class" and e.get("name") == iface.class_name), None)
+    if entry is None or not {iface.forward, iface.backward} <= set(entry.get("methods", [])):
+        return False
+    signature = parse_signature(entry.get("signature"))
+    if signature is None:
+        return True
+    positional = [p for p in signature.params if p.kind in ("positional", "positional-only")]
+    takes = len(positional) + (99 if any(p.kind == "var-positional" for p in signature.params) else 0)
+    needed = 1 if iface.constructor == "list" else layers
+    required = [p for p in signature.required if p.kind != "keyword-only" or p.name == iface.learning_rate]
+    return takes >= needed and len(required) <= needed and not [p for p in signature.required
+                                                                 if p.kind == "keyword-only"]
 
 
 def _rate_argument(plan: Plan) -> bool:
@@ -89,7 +124,7 @@ def _rate_argument(plan: Plan) -> bool:
 
 
 def _style_allowed(plan: Plan, style: str) -> bool:
-    return style in ("auto", "class", "globals") or plan.style == style
+    return style in ("auto", "class", "globals", "script") or plan.style == style
 
 
 def _set(sets: dict, network: Network, layers: tuple[int, ...], seed: int) -> ProbeSet:
@@ -155,6 +190,8 @@ LAYOUT_TEXT = MappingProxyType({"row": "row-major", "column": "column-major",
 
 
 def _gradients_text(plan: Plan) -> str:
+    if plan.gradients is None and plan.style == "script" and plan.step:
+        return f"inferred from the update of one pass through {plan.step.label}: (before - after) / lr"
     if plan.gradients is None:
         step = plan.step.label if plan.step else "the step"
         return f"inferred from the update of {step}(): (before - after) / lr"
@@ -165,6 +202,8 @@ def _gradients_text(plan: Plan) -> str:
 def _update_text(plan: Plan) -> str:
     if plan.update_mode == "function" and plan.update is not None:
         return f"by {plan.update.label}()"
+    if plan.style == "script" and plan.step:
+        return f"by {plan.step.label}"
     if plan.update_mode == "grader":
         return "by the grader: params - lr * gradients (no update function found: the update check does not apply)"
     return f"by {plan.step.label}()" if plan.step else "none found"
@@ -172,6 +211,8 @@ def _update_text(plan: Plan) -> str:
 
 def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
     """The binding in one line, for the mark sheet and the text report."""
+    if plan.style == "script":
+        return _script_summary(plan, agreed)
     owner = f"class {plan.names['class']}" if plan.style == "class" else {
         "functions": "functions", "dict": "functions on a parameter dict", "lists": "functions on weight/bias lists",
         "globals": "module-level globals"}[plan.style]
@@ -197,6 +238,23 @@ def summary(plan: Plan, agreed: bool, *, pinned: bool = False) -> str:
     if not agreed:
         parts.append("as pinned by the spec (its forward pass does not match the reference)" if pinned
                      else "bound by names (no forward pass matched the reference)")
+    return ", ".join(parts)
+
+
+def _script_summary(plan: Plan, agreed: bool) -> str:
+    """A script's binding: its weights, the loop that trains them, and where its output and data are."""
+    parts = [f"module-level weights {', '.join(s.label for s in plan.slots)} ({LAYOUT_TEXT[plan.layout.name]}) "
+             f"trained by {plan.names.get('loop', 'a top-level loop')}"]
+    if plan.names.get("output"):
+        parts.append(f"output {plan.names['output']}")
+    if plan.details.get("inputs"):
+        parts.append(f"data {plan.details['inputs']}")
+    parts.append(f"learning rate {plan.details['rate']}" if plan.details.get("rate")
+                 else "no learning-rate variable (the loop's own rate is used)")
+    if plan.bias_column:
+        parts.append("constant-1 input column, no biases")
+    if not agreed:
+        parts.append("bound by names (no forward pass matched the reference)")
     return ", ".join(parts)
 
 
@@ -231,9 +289,24 @@ def describe(plan: Plan, det: Detection, *, agreed: bool, tried: int) -> dict[st
     return out
 
 
-def nothing_bindable(det: Detection) -> SubmissionFailure:
-    """missing-interface, with what was looked for, what the namespace has, and indentation hints."""
-    hints = indentation_hints(det.namespace)
+PIN_HINT = ("An instructor can name its parts in the assignment spec's [interface] (docs/assignments.md), or "
+            "require the starter's class with --binding spec.")
+
+
+def undrivable(det: Detection, candidate: Candidate, verdict: Verdict, *, tried: int) -> SubmissionFailure:
+    """missing-interface when every form found raised on the grader's inputs at the student's own sizes: the
+    grader's guesses failed, so no check may blame the student for them."""
+    closest = summary(candidate.plan, False).replace(", bound by names (no forward pass matched the reference)", "")
+    notes = f" Also: {'; '.join(det.notes[:4])}." if det.notes else ""
+    script = "a module-level script whose loop can't be driven: " if candidate.plan.style == "script" else ""
+    return SubmissionFailure(
+        "missing-interface", f"{script}the grader could not drive your network: {tried} way(s) of binding it were tried "
+        f"and none gave a forward output on the grader's inputs. Closest: {closest}; rejected because "
+        f"{verdict.reason}.{notes} Your code defines: {', '.join(_found(det)) or 'nothing'}. This is the "
+        f"grader's failure to bind, not a verdict on your code. {PIN_HINT}")
+
+
+def _found(det: Detection) -> list[str]:
     found = []
     for entry in det.namespace[:40]:
         kind = entry.get("kind")
@@ -246,15 +319,25 @@ def nothing_bindable(det: Detection) -> SubmissionFailure:
             found.append(f"{entry['name']} (array {'x'.join(map(str, entry.get('shape', [])))})")
         elif kind in ("list", "tuple", "dict"):
             found.append(f"{entry['name']} ({kind} of {entry.get('length', '?')})")
+    return found
+
+
+def nothing_bindable(det: Detection) -> SubmissionFailure:
+    """missing-interface, with what was looked for, what the namespace has, what came closest and why it
+    was rejected, and indentation hints."""
+    hints = indentation_hints(det.namespace)
+    found = _found(det)
     iface = det.interface
     if iface.pins("class"):
         exists = any(e.get("name") == iface.class_name for e in det.entries("class"))
         head = f"class {iface.class_name} {'could not be bound' if exists else 'not found'}"
     else:
         head = "no network to grade"
-    parts = [*hints, *det.notes]
-    message = f"{head}{': ' + '; '.join(parts) if parts else ''}. Looked for {LOOKED_FOR}. " \
-              f"Found: {', '.join(found) or 'nothing'}."
+    message = f"{head}{': ' + '; '.join(hints) if hints else ''}. Tried: {LOOKED_FOR}. " \
+              f"Your code defines: {', '.join(found) or 'nothing'}."
+    if det.notes:
+        message += f" Closest, and why it was rejected: {'; '.join(det.notes)}."
+    message += f" {PIN_HINT}"
     return SubmissionFailure("missing-interface", message)
 
 

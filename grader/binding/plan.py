@@ -226,7 +226,7 @@ class PlanNet:
                 value = self._slot_value(slot, [self.worker.get(r) for r in self.refs(slot)])
             except SubmissionFailure as exc:
                 if exc.kind == "exception" and exc.message.startswith(("AttributeError", "KeyError", "IndexError")):
-                    raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots]) from None
+                    raise missing(f"parameter {slot.label}", [s.label for s in self.plan.slots if s != slot]) from None
                 raise
             out[slot.name] = value
         return out

@@ -130,7 +130,9 @@ def probe(plan: Plan, worker: Worker, sets: Sequence[ProbeSet], *, tolerance: To
                     return Verdict(False, ran_any, output, f"{exc.kind}: {exc.message}", fatal=exc,
                                    structure=structure)
                 if index == 0:
-                    return Verdict(False, ran_any, output, "the forward pass raised an exception", structure=structure)
+                    last = exc.message.strip().splitlines()[-1] if exc.message.strip() else exc.kind
+                    return Verdict(False, ran_any, output, f"its forward pass raised {last[:300]}",
+                                   structure=structure)
                 break  # the student's code does not take these sizes: the student's own sizes decide
             except ProtocolError as exc:  # a request this candidate cannot make (e.g. an unexpected value)
                 return Verdict(False, ran_any, output, f"could not be driven: {exc.message}", structure=structure)

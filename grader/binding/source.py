@@ -76,6 +76,8 @@ class SourceIndex:
     """Returned names by function (``forward``) and method (``Class.forward``); the last definition wins."""
 
     returns: dict[str, Returned | None] = field(default_factory=dict)
+    units: list[tuple[str, int | None]] = field(default_factory=list)  # (text, cell number or None), in order
+    filename: str = ""
 
     def returned(self, name: str) -> Returned | None:
         return self.returns.get(name)
@@ -84,7 +86,8 @@ class SourceIndex:
         found = self.returns.get(name)
         return found.names if found else None
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, cell: int | None = None) -> None:
+        self.units.append((text, cell))
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -108,9 +111,14 @@ class SourceIndex:
     def of_unit(cls, unit: dict[str, Any], folder: Path) -> SourceIndex:
         """The index of what a worker runs: a notebook's cells, or a ``.py`` file in ``folder``."""
         if "cells" in unit:
-            return cls.of_texts(str(cell.get("source", "")) for cell in unit["cells"])
+            index = cls()
+            for cell in unit["cells"]:
+                index.add(str(cell.get("source", "")), cell.get("index"))
+            return index
         path = folder / str(unit.get("path", ""))
         try:
-            return cls.of_texts([path.read_text(encoding="utf-8", errors="replace")])
+            index = cls.of_texts([path.read_text(encoding="utf-8", errors="replace")])
         except OSError:
             return cls()
+        index.filename = path.name
+        return index

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.errors import SubmissionNotFoundError
+from grader.sandbox import entry_signals
 
 SUFFIXES = (".ipynb", ".py")
 PREFERRED = ("submission", "solution", "lab", "main")
@@ -36,18 +37,36 @@ def _candidates(folder: Path) -> list[Path]:
 
 
 def pick_entry(folder: Path) -> tuple[Path | None, tuple[str, ...]]:
-    """The file to run in a student's folder: notebooks before modules, preferred names, then by name."""
+    """The file to run in a student's folder: the one whose code, with the sibling modules it imports, looks
+    most like a network and its training (read with ``ast``, never run); ties go to files no other file
+    imports, then notebooks, preferred names, and names in order."""
     files = _candidates(folder)
     if not files:
         return None, (f"no .ipynb or .py file in folder {folder.name}",)
     if len(files) == 1:
         return files[0], ()
-    kind = [p for p in files if p.suffix == files[0].suffix]
-    preferred = [p for p in kind if any(word in p.stem.lower() for word in PREFERRED)]
-    chosen = (preferred or kind)[0]
-    others = ", ".join(p.name for p in files if p != chosen)
-    return chosen, (f"graded {chosen.name}; also found {others} (rule: notebooks first, then names containing "
-                    f"{'/'.join(PREFERRED)}, then alphabetical)",)
+    sources = {p: _source_of(p) for p in files}
+    trees = {p: entry_signals.parse(text) for p, text in sources.items()}
+    imported = {p: entry_signals.local_imports(tree, folder) for p, tree in trees.items()}
+    imported_by_others = {q for p, qs in imported.items() for q in qs if q != p}
+    scores = {p: entry_signals.reach_score(p, trees[p], imported[p]) for p in files}
+
+    def rank(p: Path) -> tuple:
+        preferred = any(word in p.stem.lower() for word in PREFERRED)
+        return (-scores[p], p in imported_by_others, SUFFIXES.index(p.suffix), not preferred, p.name.lower())
+
+    chosen = min(files, key=rank)
+    others = ", ".join(f"{p.name} (score {scores[p]})" for p in sorted(files, key=rank) if p != chosen)
+    return chosen, (f"graded {chosen.name}: its code and the modules it imports look most like the network and "
+                    f"its training (score {scores[chosen]}; also found {others})",)
+
+
+def _source_of(path: Path) -> str:
+    try:
+        raw = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return entry_signals.notebook_code(raw) if path.suffix == ".ipynb" else raw
 
 
 def from_path(path: Path) -> Submission:

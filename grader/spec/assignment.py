@@ -18,10 +18,13 @@ from grader.spec.formats import read_spec
 from reference import Network
 
 CHECK_IDS = ("init", "forward", "loss", "gradients", "update", "descent")
-STYLES = ("auto", "class", "functions", "dict", "lists", "globals")
+STYLES = ("auto", "class", "functions", "dict", "lists", "globals", "script")
 LAYOUTS = ("row", "column", "row-out-in", "column-in-out")
 INTERFACE_FIELDS = ("style", "class", "constructor", "learning_rate", "parameters", "layout", "forward", "loss",
-                    "backward", "update", "init")
+                    "backward", "update", "init", "binding")
+# auto: the pinned template when the submission has it, else detection; spec: the pinned interface only;
+# detect: detection for every submission (the spec's names tried first).
+BINDING_MODES = ("auto", "spec", "detect")
 # What the canonical class binding needs pinned for nothing to be left to detect (the built-in specs pin them).
 TEMPLATE_FIELDS = frozenset({"style", "class", "parameters", "layout", "forward", "backward"})
 SPEC_NAMES = ("spec.toml", "spec.yaml", "spec.yml")
@@ -64,6 +67,7 @@ class Interface:
     backward: str = "backward"
     update: str | None = None  # the update function or method; "" pinned: none (the grader applies the step)
     init: str | None = None  # the initialiser function (function styles)
+    binding: str = "auto"  # one of BINDING_MODES
     pinned: frozenset[str] = frozenset()
 
     @property
@@ -139,7 +143,15 @@ class Assignment:
     def unpinned(self) -> Assignment:
         """The same assignment with nothing pinned: the binding is detected for each submission
         (the spec's names are still tried first)."""
-        return replace(self, interface=replace(self.interface, style="auto", pinned=frozenset()))
+        return replace(self, interface=replace(self.interface, style="auto", binding="detect", pinned=frozenset()))
+
+    def with_binding(self, mode: str) -> Assignment:
+        """The assignment bound in ``mode`` (BINDING_MODES); ``auto`` keeps what the spec says."""
+        if mode == "detect":
+            return self.unpinned()
+        if mode == "spec":
+            return replace(self, interface=replace(self.interface, binding="spec"))
+        return self
 
 
 def builtin_folder() -> Path:
@@ -232,7 +244,8 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
             backward=iface.get("backward", "backward"),
             update=iface.get("update"),
             init=iface.get("init"),
-            pinned=frozenset(iface),
+            binding=str(iface.get("binding", "auto")),
+            pinned=frozenset(iface) - {"binding"},
         )
         training = Training(epochs=int(train["epochs"]), lr=float(train["lr"]), seed=int(train["seed"]),
                             scale=None if train.get("scale") is None else float(train["scale"]),
@@ -288,6 +301,8 @@ def _validate(a: Assignment, where: str) -> None:
     if bad:
         raise SpecError(f"{where}: interface parameters must be names or paths like W1, W[0], params['W1'] "
                         f"(got {', '.join(map(repr, bad))})")
+    if a.interface.binding not in BINDING_MODES:
+        raise SpecError(f"{where}: interface binding must be one of {', '.join(BINDING_MODES)}")
     if a.interface.constructor not in ("sizes", "list"):
         raise SpecError(f"{where}: interface constructor must be 'sizes' or 'list'")
     if a.interface.layout not in LAYOUTS:

@@ -213,8 +213,9 @@ def test_the_one_line_binding_is_in_the_text_report(freestyle):
 def test_nothing_bindable_lists_what_was_looked_for_and_found(freestyle):
     error = freestyle[("nothing", "two_layer", "error_nothing_bindable.py", ".py")].error
     assert error.kind == "missing-interface"
-    assert "Looked for a class with a forward method" in error.message
-    assert "Found: X (array 4x2), Y (array 4x1), sigmoid (function (z))." in error.message
+    assert "Tried: a class with a forward method" in error.message
+    assert "Your code defines: X (array 4x2), Y (array 4x1), sigmoid (function (z))." in error.message
+    assert "--binding spec" in error.message and "[interface]" in error.message
 
 
 def test_methods_at_module_level_are_named_as_an_indentation_problem(freestyle):
@@ -275,6 +276,8 @@ def test_detection_gives_every_template_fixture_its_template_verdict(request, de
     assert len(compared) > 15
     for file in compared:
         want, got = pinned[file], detected_template_fixtures[(name, file)]
+        if not want.binding.get("summary", "").startswith("the starter's class"):
+            continue  # does not follow the template (no SimpleNN class): detected in both runs
         assert got.binding["style"] == "class" and got.binding["class"] == want.binding["class"], file
         assert {c.id: c.passed for c in got.checks} == {c.id: c.passed for c in want.checks}, file
         assert got.diagnoses == want.diagnoses, file

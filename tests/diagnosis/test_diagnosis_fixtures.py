@@ -45,7 +45,9 @@ EXPECTED = {
         "fails_update_fixed_lr.py": ("ok", None, {"update"}, {"ignores-learning-rate"}),
         "fails_descent_lr_decay.py": ("ok", None, {"descent"}, {"no-descent"}),
         "error_syntax.py": ("error", "syntax-error", ALL, {"syntax-error"}),
-        "error_no_class.py": ("error", "missing-interface", ALL, {"missing-interface"}),
+        # Named ThreeLayerNet, not ThreeLayerNN, with only a forward method: bound by detection (the default),
+        # so its forward pass earns its points and what is missing fails.
+        "error_no_class.py": ("ok", None, {"loss", "gradients", "update", "descent"}, {"missing-interface"}),
     },
     "two-layer-bce": {
         "passes_mean.py": ("ok", None, set(), set()),
@@ -68,7 +70,9 @@ EXPECTED = {
         "fails_gradients_stale_weights.py": ("ok", None, {"gradients"}, {"stale-weights"}),
         "fails_gradients_mse_delta.py": ("ok", None, {"gradients"}, {"gradient-mismatch"}),
         "fails_update_lr_squared.py": ("ok", None, {"update"}, {"ignores-learning-rate"}),
-        "error_missing_backward.py": ("ok", None, {"gradients", "update", "descent"}, {"missing-interface"}),
+        # SimpleNN whose step is train_step, not backward: it does not follow the template, so the default binding
+        # detects train_step and grades it (correct); `--binding spec` would fail the missing backward.
+        "error_missing_backward.py": ("ok", None, set(), set()),
     },
     "deep-relu-softmax": {
         "passes_mean.py": ("ok", None, set(), set()),

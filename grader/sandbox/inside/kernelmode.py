@@ -87,7 +87,8 @@ class KernelOps:
 
     def op_report(self, header: dict, blobs: list[bytes], encoder: Any) -> dict:
         """The problems met by the cells run so far (load events, with ``count``), and the isolation."""
-        return {"events": list(self.events), "isolation": self.isolation}
+        standin = getattr(self, "standin", None)  # packages replaced by inert stand-ins (standins.py)
+        return {"events": list(self.events) + (standin.events() if standin else []), "isolation": self.isolation}
 
     def op_namespace(self, header: dict, blobs: list[bytes], encoder: Any) -> dict:
         """As the runner's, less the names IPython put there (``In``, ``Out``, ``exit``, ``_i1``...)."""
@@ -126,7 +127,7 @@ def recorder(*, server: KernelOps, files: CellFiles, describe: Callable[..., dic
 
 
 def run(*, connection_file: str, config: dict, server_class: type, describe: Callable[..., dict],
-        isolate: Callable[[dict], dict]) -> int:
+        isolate: Callable[[dict], dict], standin: Any = None) -> int:
     """Become the kernel: isolate, start ipykernel, serve the grader's requests beside it."""
     isolation = isolate(config)
     from ipykernel.kernelapp import IPKernelApp
@@ -143,7 +144,7 @@ def run(*, connection_file: str, config: dict, server_class: type, describe: Cal
     channel.connect(config["serve"])
     server = type("KernelServer", (KernelOps, server_class), {})(channel.fileno(), channel.fileno())
     server.shell, server.kernel, server.events, server.files = shell, app.kernel, [], files
-    server.namespace, server.isolation = shell.user_ns, isolation
+    server.namespace, server.isolation, server.standin = shell.user_ns, isolation, standin
     shell.events.register("post_run_cell", recorder(server=server, files=files, describe=describe))
     # A module a cell just wrote (%%writefile) must import in the next one, whatever the file system's clock.
     shell.events.register("pre_run_cell", lambda *_: importlib.invalidate_caches())

@@ -1,4 +1,5 @@
-# Mistake: no SimpleNN class at all, only module-level helper functions (sigmoid, forward, backward) on a params dict.
+# No SimpleNN class: module-level functions (sigmoid, forward, backward) on a params dict. Correct: bound by
+# detection by default; `--binding spec` (the strict template) refuses it as missing-interface.
 import numpy as np
 
 
