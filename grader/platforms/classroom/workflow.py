@@ -1,9 +1,11 @@
 """``grader classroom init``: the GitHub Actions workflow of an assignment repository.
 
-The workflow installs the grader, grades the student's file with
-``--format classroom --classroom-output`` (step id :data:`STEP_ID`), and hands
-the step's ``result`` output to GitHub Classroom's reporter action, which
-shows one line per check and reports the points to Classroom.
+The workflow installs the grader (by default from a wheel committed next to
+the workflow: the package is not on PyPI), grades the student's file with
+``--format text --classroom-output`` (step id :data:`STEP_ID`): the step's log
+is the readable report, and its outputs hold one reporter document per check.
+GitHub Classroom's reporter action reads them as one runner per check, so each
+runner's line shows that check's own points, and reports the total to Classroom.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ class Workflow:
     assignment: str
     submission: str
     install: str
+    checks: tuple[str, ...] = ()
     python: str = "3.11"
     timeout_minutes: int = 10
 
@@ -34,19 +37,23 @@ class Workflow:
                              ("install", self.install)):
             if not value.strip() or "\n" in value or "\r" in value:
                 raise UsageError(f"the workflow's {label} must be one non-empty line, not {value!r}")
+        if not self.checks or not all(c.isidentifier() for c in self.checks):
+            raise UsageError(f"the workflow needs the assignment's check ids as runner ids (got {self.checks!r})")
 
     def grade_command(self) -> str:
         """The grading command of the workflow (one shell line)."""
         return (f"grader check {shlex.quote(self.submission)} --assignment {shlex.quote(self.assignment)} "
-                "--format classroom --classroom-output")
+                "--format text --classroom-output")
 
     def yaml(self) -> str:
         """The workflow file's text."""
         return _TEMPLATE.format(
             assignment=self.assignment, submission=self.submission, python=self.python,
             install=shlex.quote(self.install), grade=self.grade_command(), step=STEP_ID,
-            step_name=json.dumps(f"Grade {self.submission}"),
-            env=f"{STEP_ID.upper()}_RESULTS", reporter=REPORTER, minutes=self.timeout_minutes,
+            step_name=json.dumps(f"Grade {self.submission}"), reporter=REPORTER, minutes=self.timeout_minutes,
+            env="".join(f'\n          {c.upper()}_RESULTS: "${{{{ steps.{STEP_ID}.outputs.{c} }}}}"'
+                        for c in self.checks),
+            runners=",".join(self.checks),
         )
 
 
@@ -84,10 +91,9 @@ jobs:
       - name: Report the points to GitHub Classroom
         if: ${{{{ !cancelled() && steps.{step}.outputs.result != '' }}}}
         uses: {reporter}
-        env:
-          {env}: "${{{{ steps.{step}.outputs.result }}}}"
+        env:{env}
         with:
-          runners: {step}
+          runners: {runners}
 """
 
 
