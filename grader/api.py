@@ -14,6 +14,7 @@ from grader.reports.base import ReportOptions
 from grader.grading import grade_submission
 from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.bundle import build_wheel
+from grader.platforms.classroom.pytest_tests import TEST_FILE, write_test_module
 from grader.platforms.classroom.workflow import WORKFLOW_PATH, Workflow, write_workflow
 from grader.platforms.gradescope.autograder import Autograder, build_zip
 from grader.results import SubmissionResult
@@ -123,12 +124,14 @@ def _repository_of(workflow: Path) -> Path:
 
 
 def write_classroom_workflow(*, assignment: str, submission: str, install: str | None = None,
-                             wheel: Path | None = None, out: Path = WORKFLOW_PATH, force: bool = False) -> Path:
+                             wheel: Path | None = None, out: Path = WORKFLOW_PATH, force: bool = False,
+                             runner: str = "grader") -> Path:
     """Write the GitHub Classroom workflow that grades ``submission`` with ``assignment``.
 
     ``assignment`` is a built-in name or the path of a spec file inside the repository (relative to its root).
     Without ``install``, the grader's wheel (``wheel``, else one built from this checkout) is written next
-    to the workflow and installed from there: commit both.
+    to the workflow and installed from there: commit both. ``runner="python"``: GitHub Classroom's Python
+    grader runs ``backprop_test.py`` (written at the repository root) instead of the grader's own step.
     """
     spec = load_assignment(assignment)  # a typo fails here, not in every student's repository
     if Path(assignment).is_absolute():
@@ -147,7 +150,12 @@ def write_classroom_workflow(*, assignment: str, submission: str, install: str |
         if bundled is None:
             bundled = build_wheel(out_dir=out.parent)
         install = bundled.resolve().relative_to(_repository_of(out).resolve()).as_posix()
-    workflow = Workflow(assignment=assignment, submission=submission, install=install, checks=tuple(spec.points))
+    workflow = Workflow(assignment=assignment, submission=submission, install=install, checks=tuple(spec.points),
+                        runner=runner, total=spec.policy.total(spec.max_score))
+    if runner == "python":
+        points = {c: spec.policy.scale(p, spec.max_score) for c, p in spec.points.items()}
+        write_test_module(assignment=assignment, submission=submission, points=points,
+                          out=_repository_of(out) / TEST_FILE, force=True)
     return write_workflow(workflow=workflow, out=out, force=True)
 
 

@@ -19,7 +19,7 @@ from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
 from grader.grading import KERNEL_MODES, grade_paths, grade_submission
 from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.classroom.output import append_github_output, github_output_path
-from grader.platforms.classroom.workflow import WORKFLOW_PATH
+from grader.platforms.classroom.workflow import RUNNERS, WORKFLOW_PATH
 from grader.gradebook import open_gradebook
 from grader.reports.progress import Progress
 from grader.platforms.lms.roster import load_roster
@@ -179,15 +179,18 @@ def classroom() -> None:
               "[default: a wheel of this grader, written next to the workflow].")
 @click.option("--wheel", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The grader wheel to put next to the workflow [default: one built from this grader].")
+@click.option("--runner", type=click.Choice(RUNNERS), default="grader", show_default=True,
+              help="grader: the grader's own step, one reporter runner per check; python: GitHub Classroom's "
+                   "Python grader runs backprop_test.py (written too), one pytest test per point.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=WORKFLOW_PATH, show_default=True)
 @click.option("--force", is_flag=True, help="Replace the workflow if it exists.")
-def classroom_init(assignment: str, submission: str | None, install: str | None, wheel: Path | None, out: Path,
-                   force: bool) -> None:
+def classroom_init(assignment: str, submission: str | None, install: str | None, wheel: Path | None, runner: str,
+                   out: Path, force: bool) -> None:
     """Write the workflow that grades every push and reports the points to GitHub Classroom."""
     submission = submission or f"{load_assignment(assignment).name}.ipynb"
     _warn_install(install, repository=Path.cwd())
     written = write_classroom_workflow(assignment=assignment, submission=submission, install=install, wheel=wheel,
-                                       out=out, force=force)
+                                       out=out, force=force, runner=runner)
     bundled = sorted(p.name for p in written.parent.glob("*.whl")) if install is None else []
     also = f" and {written.parent / bundled[-1]}" if bundled else ""
     click.echo(f"wrote {written}{also}: it grades {submission} on every push (commit "
@@ -236,10 +239,14 @@ def gradescope_run(assignment: str, root: Path, timeout: float, feedback: str | 
     spec = load_assignment(assignment)
     policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
     limits = _limits(timeout)
-    written = run_autograder(root=root, assignment=spec, policy=policy,
-                             grade=lambda submission: grade_submission(submission=submission, assignment=spec,
-                                                                       limits=limits))
-    click.echo(f"wrote {written}")
+    run = run_autograder(root=root, assignment=spec, policy=policy,
+                         grade=lambda submission: grade_submission(submission=submission, assignment=spec,
+                                                                   limits=limits))
+    if run.result is not None:  # the log is the instructor's: the full report, whatever students are shown
+        click.echo(render_result(result=run.result, fmt="text"))
+    if run.failure:
+        click.echo(f"the autograder failed:\n{run.failure}", err=True)
+    click.echo(f"wrote {run.path}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,7 +54,7 @@ def _test(result: SubmissionResult, check: CheckResult, *, first: bool, policy: 
     if result.error:
         # the error once, on the first check; the others fail quietly so their names still show
         status, message = ("error", error_feedback(result)) if first else ("fail", NOT_LOADED)
-        line, code = result.error.line, ""
+        line, code = (result.error.line if first else None), ""
     else:
         status = "pass" if check.passed else "fail"
         passed = check.message if policy.feedback == "full" else "passed"

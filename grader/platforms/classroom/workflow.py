@@ -18,6 +18,8 @@ from grader.errors import OutputExistsError, UsageError
 
 STEP_ID = "backprop"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+PYTHON_GRADER = "classroom-resources/autograding-python-grader@v1"
+RUNNERS = ("grader", "python")
 WORKFLOW_PATH = Path(".github") / "workflows" / "classroom.yml"
 
 
@@ -29,6 +31,8 @@ class Workflow:
     submission: str
     install: str
     checks: tuple[str, ...] = ()
+    runner: str = "grader"  # "python": GitHub Classroom's Python grader runs the generated pytest module
+    total: float = 0.0
     python: str = "3.11"
     timeout_minutes: int = 10
 
@@ -39,6 +43,11 @@ class Workflow:
                 raise UsageError(f"the workflow's {label} must be one non-empty line, not {value!r}")
         if not self.checks or not all(c.isidentifier() for c in self.checks):
             raise UsageError(f"the workflow needs the assignment's check ids as runner ids (got {self.checks!r})")
+        if self.runner not in RUNNERS:
+            raise UsageError(f"the runner must be one of {', '.join(RUNNERS)}")
+        if self.runner == "python" and (self.total <= 0 or not float(self.total).is_integer()):
+            raise UsageError(f"GitHub Classroom's Python grader takes a whole max-score; the assignment's total is "
+                             f"{self.total:g}: set [grading] points_possible or use the grader's own runner")
 
     def grade_command(self) -> str:
         """The grading command of the workflow (one shell line)."""
@@ -47,6 +56,13 @@ class Workflow:
 
     def yaml(self) -> str:
         """The workflow file's text."""
+        if self.runner == "python":
+            return _PYTHON_TEMPLATE.format(
+                assignment=self.assignment, submission=self.submission, step=STEP_ID, reporter=REPORTER,
+                minutes=self.timeout_minutes, grader=PYTHON_GRADER, total=int(self.total),
+                step_name=json.dumps(f"Grade {self.submission} (pytest, one test per point)"),
+                setup=json.dumps(f"python -m pip install --quiet --disable-pip-version-check {shlex.quote(self.install)}"),
+                env=f"{STEP_ID.upper()}_RESULTS")
         return _TEMPLATE.format(
             assignment=self.assignment, submission=self.submission, python=self.python,
             install=shlex.quote(self.install), grade=self.grade_command(), step=STEP_ID,
@@ -94,6 +110,44 @@ jobs:
         env:{env}
         with:
           runners: {runners}
+"""
+
+
+_PYTHON_TEMPLATE = """\
+# GitHub Classroom autograding for the backpropagation lab ({assignment}), written by
+# `grader classroom init --runner python`: GitHub Classroom's Python grader runs backprop_test.py (one test per
+# point of each check, so its equal shares add up to the check weights) and the reporter sends the points.
+name: Autograding Tests
+"on":
+  - push
+  - workflow_dispatch
+  - repository_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    timeout-minutes: {minutes}
+    steps:
+      - name: Check out the submission
+        uses: actions/checkout@v4
+      - name: {step_name}
+        id: {step}
+        uses: {grader}
+        with:
+          timeout: {minutes}
+          max-score: {total}
+          setup-command: {setup}
+      - name: Report the points to GitHub Classroom
+        if: ${{{{ !cancelled() && steps.{step}.outputs.result != '' }}}}
+        uses: {reporter}
+        env:
+          {env}: "${{{{ steps.{step}.outputs.result }}}}"
+        with:
+          runners: {step}
 """
 
 

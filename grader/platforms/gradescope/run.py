@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -87,24 +87,41 @@ def read_metadata(path: Path) -> dict[str, Any]:
 Grade = Callable[[Submission], SubmissionResult]
 
 
-def run_autograder(*, root: Path, assignment: Assignment, grade: Grade, policy: Policy | None = None) -> Path:
-    """Grade ``root/submission`` with ``grade`` and write ``root/results/results.json``; returns its path.
+@dataclass(frozen=True)
+class Run:
+    """What one run wrote: the results file, the result (None when grading raised) and the failure's
+    traceback (empty when the grader did not fail)."""
+
+    path: Path
+    result: SubmissionResult | None
+    failure: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "result": self.result.to_dict() if self.result else None,
+                "failure": self.failure}
+
+
+def run_autograder(*, root: Path, assignment: Assignment, grade: Grade, policy: Policy | None = None) -> Run:
+    """Grade ``root/submission`` with ``grade`` and write ``root/results/results.json``.
 
     Never raises for a failure of the grader: the results then say the autograder failed.
     """
     policy = policy or assignment.policy
     out = root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    result, failure = None, ""
     try:
         late = is_late(read_metadata(root / "submission_metadata.json"))
         result = replace(grade(find_submission(root / "submission")), late=late)
         if result.error is not None and result.error.source == "grader":
-            document = failure_document(reason=result.error.message, traceback=result.error.traceback or "",
+            failure = result.error.traceback or result.error.message
+            document = failure_document(reason=result.error.message, traceback=failure,
                                         max_score=policy.total(assignment.max_score))
         else:
             document = gradescope_document(result, policy=policy)
     except Exception as exc:  # noqa: BLE001 - the student must see that the autograder failed, whatever failed
-        document = failure_document(reason=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+        failure = traceback.format_exc()
+        document = failure_document(reason=f"{type(exc).__name__}: {exc}", traceback=failure,
                                     max_score=policy.total(assignment.max_score))
     out.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return out
+    return Run(path=out, result=result, failure=failure)
