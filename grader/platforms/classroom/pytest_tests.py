@@ -37,7 +37,7 @@ def _gcd(a: Fraction, b: Fraction) -> Fraction:
     return Fraction(math.gcd(a.numerator * b.denominator, b.numerator * a.denominator), a.denominator * b.denominator)
 
 
-def test_names(points: Mapping[str, float]) -> list[tuple[str, str]]:
+def point_tests(points: Mapping[str, float]) -> list[tuple[str, str]]:
     """``(function name, check id)`` for every test, in the checks' order."""
     unit = point_unit(points)
     names = []
@@ -64,7 +64,7 @@ def module_text(*, assignment: str, submission: str, points: Mapping[str, float]
         f"ASSIGNMENT = {assignment!r}",
         f"SUBMISSION = {submission!r}",
     ]
-    for name, check in test_names(points):
+    for name, check in point_tests(points):
         lines += ["", "", f"def {name}():",
                   f"    graded_check(assignment=ASSIGNMENT, submission=SUBMISSION, check={check!r}, test_file=__file__)"]
     return "\n".join(lines) + "\n"
