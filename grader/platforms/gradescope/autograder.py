@@ -63,7 +63,7 @@ rm -f "$ROOT/results/results.json"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     # the grader could not even start: still tell the student, and keep the details for the instructor
-    printf '%s\\n' '{{"score": 0, "output": "The autograder failed on this submission: this is not a verdict on your work. Your instructor has the details.", "stdout_visibility": "hidden", "tests": [{{"name": "autograder failed", "score": 0, "max_score": 0, "status": "failed", "visibility": "visible"}}]}}' > "$ROOT/results/results.json"
+    printf '%s\\n' '{{"score": 0, "output": "The autograder failed on this submission: this is not a verdict on your work. Your instructor has the details.", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": [{{"name": "autograder failed", "score": 0, "max_score": 0, "status": "failed", "output": "The grader could not start.", "output_format": "text", "visibility": "visible"}}]}}' > "$ROOT/results/results.json"
     echo "run_autograder: the grader exited with status $status without writing results.json" >&2
 fi
 exit 0
