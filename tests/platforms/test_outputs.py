@@ -13,6 +13,7 @@ from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.classroom.output import (NOT_LOADED, append_github_output, classroom_document, github_output_lines,
                                                github_output_path, runner_documents)
 from grader.platforms.gradescope.output import gradescope_document
+from grader.platforms.selfcheck.check import SelfCheck
 from grader.spec.assignment import Policy
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 from grader.reports.text import format_text
@@ -209,3 +210,11 @@ def test_long_feedback_is_clipped_with_a_note():
     assert len(message) < 4100 and message.endswith("more characters not shown]")
     assert classroom_document(long)["tests"][0]["test_code"].endswith("more characters not shown]")
     assert gradescope_document(long)["tests"][0]["output"].endswith("more characters not shown]")
+
+
+@pytest.mark.parametrize("level", ["full", "hint", "score"])
+def test_the_notebook_self_check_follows_the_feedback_level(level):
+    report = SelfCheck(result=RESULTS["partial"], graded="the file lab.ipynb", level=level)
+    for text in (report.text(), report._repr_html_()):
+        assert ("factor -2.5" in text) == (level == "full")
+        assert ("gradient-sign" in text) == (level != "score")
