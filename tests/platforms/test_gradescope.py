@@ -63,6 +63,9 @@ def test_zip_holds_the_scripts_at_its_root_the_spec_and_the_wheel(tmp_path, whee
     out = build_gradescope_autograder(assignment=TWO_LAYER, out=tmp_path / "autograder.zip", wheel=wheel)
     infos = unzip(out, tmp_path / "source")
     assert set(infos) == {"setup.sh", "run_autograder", "spec.toml", wheel.name}
+    with zipfile.ZipFile(wheel) as built:  # the results' templates travel with the package
+        assert {f"grader/platforms/gradescope/templates/{n}.html.j2" for n in ("check", "overview", "failed")} \
+            <= set(built.namelist())
     for name in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(infos[name].external_attr >> 16) == 0o755
         assert subprocess.run(["bash", "-n", str(tmp_path / "source" / name)]).returncode == 0

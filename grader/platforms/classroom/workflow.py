@@ -56,26 +56,37 @@ class Workflow:
 
     def yaml(self) -> str:
         """The workflow file's text."""
+        values = dict(assignment=self.assignment, submission=self.submission, python=self.python, step=STEP_ID,
+                      reporter=REPORTER, minutes=self.timeout_minutes, install=shlex.quote(self.install))
         if self.runner == "python":
-            return _PYTHON_TEMPLATE.format(
-                assignment=self.assignment, submission=self.submission, step=STEP_ID, reporter=REPORTER,
-                minutes=self.timeout_minutes, grader=PYTHON_GRADER, total=int(self.total),
+            outputs, runners = {STEP_ID: "result"}, STEP_ID
+            head, grade = _PYTHON_COMMENT, _PYTHON_STEP.format(
+                grader=PYTHON_GRADER, total=int(self.total),
                 step_name=json.dumps(f"Grade {self.submission} (pytest, one test per point)"),
-                setup=json.dumps(f"python -m pip install --quiet --disable-pip-version-check {shlex.quote(self.install)}"),
-                env=f"{STEP_ID.upper()}_RESULTS")
-        return _TEMPLATE.format(
-            assignment=self.assignment, submission=self.submission, python=self.python,
-            install=shlex.quote(self.install), grade=self.grade_command(), step=STEP_ID,
-            step_name=json.dumps(f"Grade {self.submission}"), reporter=REPORTER, minutes=self.timeout_minutes,
-            env="".join(f'\n          {c.upper()}_RESULTS: "${{{{ steps.{STEP_ID}.outputs.{c} }}}}"'
-                        for c in self.checks),
-            runners=",".join(self.checks),
-        )
+                setup=json.dumps(f"python -m pip install --quiet --disable-pip-version-check {values['install']}"),
+                **values)
+        else:
+            outputs, runners = {c: c for c in self.checks}, ",".join(self.checks)
+            head, grade = _COMMENT, _GRADER_STEPS.format(grade=self.grade_command(),
+                                                         step_name=json.dumps(f"Grade {self.submission}"), **values)
+        env = "".join(f'\n          {runner.upper()}_RESULTS: "${{{{ steps.{STEP_ID}.outputs.{output} }}}}"'
+                      for runner, output in outputs.items())
+        return (head.format(**values) + _JOB.format(**values) + grade
+                + _REPORT.format(env=env, runners=runners, **values))
 
 
-_TEMPLATE = """\
+_COMMENT = """\
 # GitHub Classroom autograding for the backpropagation lab ({assignment}), written by `grader classroom init`.
 # On every push it grades {submission} and reports the points to GitHub Classroom.
+"""
+
+_PYTHON_COMMENT = """\
+# GitHub Classroom autograding for the backpropagation lab ({assignment}), written by
+# `grader classroom init --runner python`: GitHub Classroom's Python grader runs backprop_test.py (one test per
+# point of each check, so its equal shares add up to the check weights) and the reporter sends the points.
+"""
+
+_JOB = """\
 name: Autograding Tests
 "on":
   - push
@@ -93,6 +104,9 @@ jobs:
     steps:
       - name: Check out the submission
         uses: actions/checkout@v4
+"""
+
+_GRADER_STEPS = """\
       - name: Set up Python
         uses: actions/setup-python@v5
         with:
@@ -104,36 +118,9 @@ jobs:
         id: {step}
         run: |
           {grade}
-      - name: Report the points to GitHub Classroom
-        if: ${{{{ !cancelled() && steps.{step}.outputs.result != '' }}}}
-        uses: {reporter}
-        env:{env}
-        with:
-          runners: {runners}
 """
 
-
-_PYTHON_TEMPLATE = """\
-# GitHub Classroom autograding for the backpropagation lab ({assignment}), written by
-# `grader classroom init --runner python`: GitHub Classroom's Python grader runs backprop_test.py (one test per
-# point of each check, so its equal shares add up to the check weights) and the reporter sends the points.
-name: Autograding Tests
-"on":
-  - push
-  - workflow_dispatch
-  - repository_dispatch
-permissions:
-  checks: write
-  actions: read
-  contents: read
-jobs:
-  run-autograding-tests:
-    runs-on: ubuntu-latest
-    if: github.actor != 'github-classroom[bot]'
-    timeout-minutes: {minutes}
-    steps:
-      - name: Check out the submission
-        uses: actions/checkout@v4
+_PYTHON_STEP = """\
       - name: {step_name}
         id: {step}
         uses: {grader}
@@ -141,13 +128,15 @@ jobs:
           timeout: {minutes}
           max-score: {total}
           setup-command: {setup}
+"""
+
+_REPORT = """\
       - name: Report the points to GitHub Classroom
         if: ${{{{ !cancelled() && steps.{step}.outputs.result != '' }}}}
         uses: {reporter}
-        env:
-          {env}: "${{{{ steps.{step}.outputs.result }}}}"
+        env:{env}
         with:
-          runners: {step}
+          runners: {runners}
 """
 
 
