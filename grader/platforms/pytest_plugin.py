@@ -140,13 +140,15 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         from grader.reports.text import check_feedback, error_feedback
 
-        result: SubmissionResult = self.parent.grading.result  # type: ignore[union-attr]
+        grading: GraderSession = self.parent.grading  # type: ignore[union-attr]
+        result = grading.result
         check = result.check(self.name)
         self.user_properties += [("points", check.points), ("max_points", check.max_points)]
         if result.error:
             raise CheckFailed(f"0/{check.max_points:g} points: {error_feedback(result)}")
         if not check.passed:
-            raise CheckFailed(f"{check.points:g}/{check.max_points:g} points: {check_feedback(check)}")
+            feedback = check_feedback(check, level=grading.assignment.policy.feedback)
+            raise CheckFailed(f"{check.points:g}/{check.max_points:g} points: {feedback}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailed):

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from conftest import ROOT
+from grader.cli import main
 from grader.diagnosis.catalogue import describe
 from grader.errors import UsageError
 from grader.platforms.registry import RESULT_FORMATS
@@ -218,3 +220,19 @@ def test_the_notebook_self_check_follows_the_feedback_level(level):
     for text in (report.text(), report._repr_html_()):
         assert ("factor -2.5" in text) == (level == "full")
         assert ("gradient-sign" in text) == (level != "score")
+
+
+def test_check_takes_the_feedback_level_from_the_command_line(tmp_path, capsys):
+    lab = tmp_path / "lab.py"
+    lab.write_bytes((ROOT / "submissions" / "examples" / "carol_sign_error.py").read_bytes())
+    for level, shows_values in (("full", True), ("hint", False)):
+        with pytest.raises(SystemExit):
+            main(["check", str(lab), "-a", "two-layer", "--feedback", level])
+        out = capsys.readouterr().out
+        assert ("expected 0.0524542" in out) is shows_values and "[gradient-sign]" in out
+    with pytest.raises(SystemExit):
+        main(["check", str(lab), "-a", "two-layer", "--feedback", "score", "--format", "gradescope",
+              "--visibility", "descent=hidden"])
+    document = json.loads(capsys.readouterr().out)
+    assert {t["name"]: t["visibility"] for t in document["tests"]}["descent"] == "hidden"
+    assert all("gradient-sign" not in t["output"] for t in document["tests"])

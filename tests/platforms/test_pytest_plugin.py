@@ -192,3 +192,13 @@ def test_the_real_python_grader_scores_the_check_weights(python_runner_repo, tmp
     assert scores["test gradients 1"] == 0 and scores["test forward 2"] == pytest.approx(1.0)
     failed = next(t for t in results["tests"] if t["name"] == "test gradients 1")
     assert "[gradient-sign]" in failed["message"]
+
+
+def test_the_plugin_follows_the_specs_feedback_level(tmp_path):
+    spec = (ROOT / "assignments" / "two-layer" / "spec.toml").read_text(encoding="utf-8")
+    (tmp_path / "spec.toml").write_text(spec + '\n[grading]\nfeedback = "hint"\n', encoding="utf-8")
+    shutil.copyfile(BROKEN, tmp_path / "lab.py")
+    proc = run_pytest(tmp_path, "--grader-assignment", "spec.toml", "--grader-submission", "lab.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "[gradient-sign]" in proc.stdout and describe("gradient-sign").hint in proc.stdout
+    assert "expected 0.0524542" not in proc.stdout  # the values compared stay hidden at "hint"
