@@ -282,3 +282,5 @@ def test_the_real_reporter_prints_the_same_lines(workflow_runs):
                 for line in reporter_log(run["runner_results"]) if line.strip()]
         assert [line for line in printed if line in ours] == ours, proc.stdout + proc.stderr
         assert "::error::Some tests" in proc.stdout  # and the reporter marks the run failed
+        total = "5" if name == "broken" else "0"  # its summary table adds the runners' scores: the check weights
+        assert re.search(rf"Total:\s*│\s*{total}\s*│\s*10\s*│", ANSI.sub("", proc.stdout)), proc.stdout

@@ -152,6 +152,8 @@ def test_a_notebook_nested_in_an_uploaded_zip_is_found_and_graded(tmp_path):
     (tmp_path / "submission" / ".git").mkdir()
     (tmp_path / "submission" / ".git" / "hook.py").write_text("raise SystemExit(1)\n", encoding="utf-8")
     assert find_submission(tmp_path / "submission").entry == nested / "lab.ipynb"
+    (tmp_path / "submission" / "helpers.py").write_text("SEED = 0\n", encoding="utf-8")  # a repository's top level
+    assert find_submission(tmp_path / "submission").entry == nested / "lab.ipynb"
     document = run_in(tmp_path)
     assert student_view(document)["score"] == 10
     assert {t["status"] for t in document["tests"]} == {"passed"}
@@ -182,6 +184,14 @@ def test_points_possible_rescales_and_a_late_submission_loses_the_penalty(tmp_pa
     assert sum(t["max_score"] for t in document["tests"]) == 100 and sum(t["score"] for t in document["tests"]) == 50
     assert student_view(document)["score"] == 40  # the top-level score wins over the tests' sum
     assert "(late: 20% taken off)" in document["output"]
+
+
+def test_a_module_is_found_when_there_is_no_notebook(tmp_path):
+    (tmp_path / "src" / "lab").mkdir(parents=True)
+    shutil.copyfile(BROKEN, tmp_path / "src" / "lab" / "lab.py")
+    (tmp_path / "src" / "lab" / "test_lab.py").write_text("def test_x(): pass\n", encoding="utf-8")
+    found = find_submission(tmp_path)
+    assert found.entry == tmp_path / "src" / "lab" / "lab.py" and found.student == "submission"
 
 
 @pytest.mark.parametrize("metadata, late", [

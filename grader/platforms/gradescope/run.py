@@ -19,36 +19,44 @@ from typing import Any, Callable
 
 from grader.results import SubmissionResult
 from grader.platforms.gradescope.output import failure_document, gradescope_document
-from grader.sandbox.submission import SUFFIXES, Submission, from_path
+from grader.sandbox.submission import Submission, from_path
 from grader.spec.assignment import Assignment, Policy
 
 SKIPPED = frozenset({"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", ".github", "node_modules", ".venv",
                      "venv"})
 
 
-def _has_candidates(folder: Path) -> bool:
-    return any(p.is_file() and p.suffix in SUFFIXES and not p.name.startswith((".", "test_"))
+def _has_candidates(folder: Path, suffix: str) -> bool:
+    return any(p.is_file() and p.suffix == suffix and not p.name.startswith((".", "test_"))
                and p.name != "__init__.py" for p in folder.iterdir())
 
 
-def find_submission(folder: Path) -> Submission:
-    """The student's work in Gradescope's submission folder: the shallowest folder holding a notebook or
-    module (folders of a zip or repository are searched; macOS metadata, caches and hidden folders are not)."""
+def _shallowest(folder: Path, suffix: str) -> list[Path]:
+    """The folders nearest ``folder`` that hold a ``suffix`` file (macOS metadata, caches, hidden folders skipped)."""
     level = [folder]
     while level:
-        found = [f for f in level if _has_candidates(f)]
+        found = [f for f in level if _has_candidates(f, suffix)]
         if found:
-            chosen = sorted(found, key=lambda f: f.relative_to(folder).as_posix().lower())[0]
-            submission = from_path(chosen)
-            submission = replace(submission, student="submission")
-            if len(found) > 1:
-                others = ", ".join(f.relative_to(folder).as_posix() for f in found if f != chosen)
-                note = f"graded the files in {chosen.relative_to(folder).as_posix() or '.'}; also found {others}"
-                submission = replace(submission, notes=(*submission.notes, note))
-            return submission
+            return sorted(found, key=lambda f: f.relative_to(folder).as_posix().lower())
         level = sorted(d for f in level for d in f.iterdir()
                        if d.is_dir() and d.name not in SKIPPED and not d.name.startswith("."))
-    return from_path(folder)  # no file anywhere: grading says so
+    return []
+
+
+def find_submission(folder: Path) -> Submission:
+    """The student's work in Gradescope's submission folder: the nearest folder holding a notebook, else the
+    nearest holding a module (a zip's or repository's folders are searched, so a helper module at the top of
+    a repository does not hide the notebook below it)."""
+    found = _shallowest(folder, ".ipynb") or _shallowest(folder, ".py")
+    if not found:
+        return from_path(folder)  # nothing anywhere: grading says so
+    chosen = found[0]
+    submission = replace(from_path(chosen), student="submission")
+    if len(found) > 1:
+        others = ", ".join(f.relative_to(folder).as_posix() for f in found[1:])
+        note = f"graded the files in {chosen.relative_to(folder).as_posix() or '.'}; also found {others}"
+        submission = replace(submission, notes=(*submission.notes, note))
+    return submission
 
 
 def _moment(text: Any) -> datetime | None:
