@@ -13,7 +13,7 @@ from grader.platforms.registry import DEFAULT_FORMATS, FORMATS
 from grader.reports.base import ReportOptions
 from grader.grading import grade_submission
 from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms.bundle import build_wheel
+from grader.platforms.bundle import build_wheel, bundle_wheel
 from grader.platforms.classroom.pytest_tests import TEST_FILE, write_test_module
 from grader.platforms.classroom.workflow import WORKFLOW_PATH, Workflow, write_workflow
 from grader.platforms.gradescope.autograder import Autograder, build_zip
@@ -140,18 +140,11 @@ def write_classroom_workflow(*, assignment: str, submission: str, install: str |
         raise UsageError("give --install or --wheel, not both")
     if out.exists() and not force:
         raise OutputExistsError(f"{out} already exists (use --force to replace it)")
-    if install is None:
-        if wheel is not None and (not wheel.is_file() or wheel.suffix != ".whl"):
-            raise UsageError(f"--wheel: {wheel} is not a wheel file (.whl)")
-        bundled = out.parent / wheel.name if wheel is not None else None
-        if wheel is not None and bundled is not None and bundled.resolve() != wheel.resolve():
-            out.parent.mkdir(parents=True, exist_ok=True)
-            bundled.write_bytes(wheel.read_bytes())
-        if bundled is None:
-            bundled = build_wheel(out_dir=out.parent)
-        install = bundled.resolve().relative_to(_repository_of(out).resolve()).as_posix()
-    workflow = Workflow(assignment=assignment, submission=submission, install=install, checks=tuple(spec.points),
-                        runner=runner, total=spec.policy.total(spec.max_score))
+    workflow = Workflow(assignment=assignment, submission=submission, install=install or "the bundled wheel",
+                        checks=tuple(spec.points), runner=runner, total=spec.policy.total(spec.max_score))
+    if install is None:  # checked above, written now: the wheel next to the workflow, by its repository path
+        bundled = bundle_wheel(wheel=wheel, folder=out.parent)
+        workflow = replace(workflow, install=bundled.resolve().relative_to(_repository_of(out).resolve()).as_posix())
     if runner == "python":
         points = {c: spec.policy.scale(p, spec.max_score) for c, p in spec.points.items()}
         write_test_module(assignment=assignment, submission=submission, points=points,

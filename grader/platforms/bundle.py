@@ -62,6 +62,19 @@ def build_wheel(*, out_dir: Path, timeout: float = 600.0) -> Path:
         return Path(shutil.copy2(wheels[0], out_dir / wheels[0].name))
 
 
+def bundle_wheel(*, wheel: Path | None, folder: Path) -> Path:
+    """``wheel`` copied into ``folder`` (the file to commit), or one built there from this checkout."""
+    if wheel is None:
+        return build_wheel(out_dir=folder)
+    if not wheel.is_file() or wheel.suffix != ".whl":
+        raise UsageError(f"--wheel: {wheel} is not a wheel file (.whl)")
+    target = folder / wheel.name
+    if target.resolve() != wheel.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(wheel, target)
+    return target
+
+
 def install_problems(install: str, *, repository: Path | None = None) -> list[str]:
     """Why ``pip install <install>`` would fail on the platform's machine ([] when nothing is known to be wrong).
 
