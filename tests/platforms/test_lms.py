@@ -328,3 +328,13 @@ def test_grade_stores_the_late_flag_in_the_gradebook(tmp_path):
         data = dict(db.execute("SELECT student, json_extract(data, '$.late') FROM results"))
     assert rows == {"smithjane_late_1234_98_lab": 1, "jonesdave_4321_99_lab": 0}
     assert data == {"smithjane_late_1234_98_lab": 1, "jonesdave_4321_99_lab": 0}
+
+
+@pytest.mark.parametrize("level", ["full", "hint", "score"])
+def test_moodle_feedback_follows_the_feedback_level(results, level):
+    dave = results[1]
+    failed = next(c for c in dave.checks if not c.passed and c.diagnoses)
+    text = feedback_text(dave, assignment=replace(ASSIGNMENT, policy=Policy(feedback=level)))
+    assert (failed.message in text) == (level == "full")
+    assert (f"[{failed.diagnoses[0].tag}]" in text) == (level != "score")
+    assert f"{failed.id} 0/{failed.max_points:g} failed" in text  # the points are shown at every level

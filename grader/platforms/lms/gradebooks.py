@@ -102,7 +102,7 @@ def feedback_text(result: SubmissionResult, *, assignment: Assignment) -> str:
     for c in result.checks if level != "score" else ():
         if c.passed:
             continue
-        lines.append(f"{c.id}: {c.message}" if level == "full" else f"{c.id}:")
+        lines.append(f"{c.id}: {c.message}" if level == "full" else f"{c.id}: failed")
         for d in c.diagnoses:
             entry = describe(d.tag)
             lines.append(f"  {entry.title} [{d.tag}]." + (f" Hint: {entry.hint}" if entry.hint else ""))
