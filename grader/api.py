@@ -1,16 +1,20 @@
 """Keyword-only functions behind the command line."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from grader.spec.assignment import Assignment, load_assignment
+from dataclasses import replace
+
+from grader.spec.assignment import FEEDBACK_LEVELS, VISIBILITIES, Assignment, Policy, load_assignment
 from grader.errors import OutputExistsError, StarterNotFoundError, SubmissionNotFoundError, UsageError
 from grader.platforms.registry import DEFAULT_FORMATS, FORMATS
 from grader.reports.base import ReportOptions
 from grader.grading import grade_submission
 from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms import default_install
+from grader.platforms.bundle import build_wheel, bundle_wheel
+from grader.platforms.classroom.pytest_tests import TEST_FILE, write_test_module
 from grader.platforms.classroom.workflow import WORKFLOW_PATH, Workflow, write_workflow
 from grader.platforms.gradescope.autograder import Autograder, build_zip
 from grader.results import SubmissionResult
@@ -28,10 +32,12 @@ def write_reports(
     out: Path,
     formats: Sequence[str] = DEFAULT_FORMATS,
     roster: Roster | None = None,
+    id_column: str | None = None,
 ) -> list[Path]:
     """Write the named report formats for ``results`` into ``out``; returns the files written.
 
-    ``roster`` (see :mod:`grader.platforms.lms.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks.
+    ``roster`` (see :mod:`grader.platforms.lms.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks;
+    ``id_column`` names the Moodle file's identifier column (Moodle matches it in the site's language).
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -40,7 +46,7 @@ def write_reports(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
-    options = ReportOptions(roster=roster)
+    options = ReportOptions(roster=roster, id_column=id_column)
     written: list[Path] = []
     for name in formats:
         written += FORMATS[name].write(results=results, assignment=assignment, out=out, options=options)
@@ -56,16 +62,37 @@ def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), 
                             kernel=kernel)
 
 
-def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False) -> str:
+def effective_policy(*, assignment: Assignment, feedback: str | None = None,
+                     visibility: Sequence[str] = ()) -> Policy:
+    """The spec's ``[grading]`` policy with the command line's ``--feedback`` and ``--visibility CHECK=WHEN``."""
+    policy = assignment.policy
+    if feedback is not None:
+        if feedback not in FEEDBACK_LEVELS:
+            raise UsageError(f"--feedback must be one of {', '.join(FEEDBACK_LEVELS)}")
+        policy = replace(policy, feedback=feedback)
+    if visibility:
+        when = dict(policy.visibility)
+        for item in visibility:
+            check, _, level = item.partition("=")
+            if check not in assignment.points or level not in VISIBILITIES:
+                raise UsageError(f"--visibility {item}: give CHECK=WHEN with a check of {assignment.name} "
+                                 f"({', '.join(assignment.points)}) and WHEN one of {', '.join(VISIBILITIES)}")
+            when[check] = level
+        policy = replace(policy, visibility=when)
+    return policy
+
+
+def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False,
+                  policy: Policy = Policy()) -> str:
     """``result`` in the per-result format ``fmt`` (see :data:`grader.platforms.registry.RESULT_FORMATS`)."""
     if fmt not in RESULT_FORMATS:
         raise UsageError(f"unknown format: {fmt} (known: {', '.join(RESULT_FORMATS)})")
-    return RESULT_FORMATS[fmt].render(result, color=color)
+    return RESULT_FORMATS[fmt].render(result, color=color, policy=policy)
 
 
-def write_result(*, result: SubmissionResult, fmt: str, out: Path) -> Path:
+def write_result(*, result: SubmissionResult, fmt: str, out: Path, policy: Policy = Policy()) -> Path:
     """Write ``result`` in the format ``fmt`` to the file ``out`` (no colour); returns the path."""
-    text = render_result(result=result, fmt=fmt, color=False)
+    text = render_result(result=result, fmt=fmt, color=False, policy=policy)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + "\n", encoding="utf-8")
@@ -90,24 +117,59 @@ def write_starter(*, assignment: Assignment, out: Path, force: bool = False) -> 
     return out
 
 
+def _repository_of(workflow: Path) -> Path:
+    """The repository root of a workflow file at ``<root>/.github/workflows/<name>`` (else its folder)."""
+    parts = workflow.parts
+    return workflow.parents[2] if len(parts) >= 3 and parts[-3:-1] == (".github", "workflows") else workflow.parent
+
+
 def write_classroom_workflow(*, assignment: str, submission: str, install: str | None = None,
-                             out: Path = WORKFLOW_PATH, force: bool = False) -> Path:
+                             wheel: Path | None = None, out: Path = WORKFLOW_PATH, force: bool = False,
+                             runner: str = "grader") -> Path:
     """Write the GitHub Classroom workflow that grades ``submission`` with ``assignment``.
 
     ``assignment`` is a built-in name or the path of a spec file inside the repository (relative to its root).
+    Without ``install``, the grader's wheel (``wheel``, else one built from this checkout) is written next
+    to the workflow and installed from there: commit both. ``runner="python"``: GitHub Classroom's Python
+    grader runs ``backprop_test.py`` (written at the repository root) instead of the grader's own step.
     """
-    load_assignment(assignment)  # a typo fails here, not in every student's repository
+    spec = load_assignment(assignment)  # a typo fails here, not in every student's repository
     if Path(assignment).is_absolute():
         raise UsageError("give the spec file's path relative to the repository root (and commit the file)")
-    workflow = Workflow(assignment=assignment, submission=submission, install=install or default_install())
-    return write_workflow(workflow=workflow, out=out, force=force)
+    if install is not None and wheel is not None:
+        raise UsageError("give --install or --wheel, not both")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists (use --force to replace it)")
+    workflow = Workflow(assignment=assignment, submission=submission, install=install or "the bundled wheel",
+                        checks=tuple(spec.points), runner=runner, total=spec.policy.total(spec.max_score))
+    if install is None:  # checked above, written now: the wheel next to the workflow, by its repository path
+        bundled = bundle_wheel(wheel=wheel, folder=out.parent)
+        workflow = replace(workflow, install=bundled.resolve().relative_to(_repository_of(out).resolve()).as_posix())
+    if runner == "python":
+        points = {c: spec.policy.scale(p, spec.max_score) for c, p in spec.points.items()}
+        write_test_module(assignment=assignment, submission=submission, points=points,
+                          out=_repository_of(out) / TEST_FILE, force=True)
+    return write_workflow(workflow=workflow, out=out, force=True)
 
 
 def build_gradescope_autograder(*, assignment: Assignment, out: Path, install: str | None = None,
-                                wheel: Path | None = None, timeout: float = 60.0, force: bool = False) -> Path:
-    """Write the Gradescope autograder zip of ``assignment`` to ``out``."""
+                                wheel: Path | None = None, timeout: float = 60.0, force: bool = False,
+                                policy: Policy | None = None) -> Path:
+    """Write the Gradescope autograder zip of ``assignment`` to ``out``.
+
+    Without ``install`` or ``wheel``, a wheel built from this checkout goes into the zip. ``policy``: the
+    command line's feedback level and visibilities, baked into ``run_autograder``.
+    """
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    autograder = Autograder(assignment=assignment, install=install or default_install(), wheel=wheel,
-                            timeout=timeout)
-    return build_zip(autograder=autograder, out=out, force=force)
+    if install is not None and wheel is not None:
+        raise UsageError("give --install or --wheel, not both")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists (use --force to replace it)")
+    if install is None and wheel is None:
+        with tempfile.TemporaryDirectory(prefix="grader-autograder-") as tmp:
+            built = build_wheel(out_dir=Path(tmp))
+            autograder = Autograder(assignment=assignment, install="", wheel=built, timeout=timeout, policy=policy)
+            return build_zip(autograder=autograder, out=out, force=True)
+    autograder = Autograder(assignment=assignment, install=install or "", wheel=wheel, timeout=timeout, policy=policy)
+    return build_zip(autograder=autograder, out=out, force=True)

@@ -8,16 +8,18 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.api import (build_gradescope_autograder, check_one, render_result, write_classroom_workflow,
-                        write_reports, write_result, write_starter)
-from grader.spec.assignment import BINDING_MODES, Assignment, builtin_names, load_assignment
+from grader.api import (build_gradescope_autograder, check_one, effective_policy, render_result,
+                        write_classroom_workflow, write_reports, write_result, write_starter)
+from grader.spec.assignment import BINDING_MODES, FEEDBACK_LEVELS, Assignment, builtin_names, load_assignment
 from grader.errors import GraderError, UsageError
 from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
-from grader.platforms.lms.gradebooks import gradebook_warnings
-from grader.grading import KERNEL_MODES, grade_paths
+from grader.platforms.bundle import install_problems
+from grader.platforms.gradescope.run import run_autograder
+from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
+from grader.grading import KERNEL_MODES, grade_paths, grade_submission
 from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.classroom.output import append_github_output, github_output_path
-from grader.platforms.classroom.workflow import WORKFLOW_PATH
+from grader.platforms.classroom.workflow import RUNNERS, WORKFLOW_PATH
 from grader.gradebook import open_gradebook
 from grader.reports.progress import Progress
 from grader.platforms.lms.roster import load_roster
@@ -38,6 +40,17 @@ BINDING_HELP = ("auto: the starter's class when the submission has it, else the 
 
 def _with_binding(spec: Assignment, binding: str) -> Assignment:
     return spec.with_binding(binding)
+
+
+FEEDBACK_HELP = ("What students are shown: full (diagnosis, hint and the values compared), hint (diagnosis and "
+                 "hint, no expected values) or score (pass/fail only) [default: the spec's [grading] feedback].")
+VISIBILITY_HELP = ("CHECK=WHEN: when Gradescope shows a check (visible, hidden, after_due_date, after_published); "
+                   "repeat for several checks [default: the spec's [grading] visibility].")
+
+
+def _warn_install(install: str | None, repository: Path | None = None) -> None:
+    for problem in install_problems(install, repository=repository) if install else ():
+        click.secho(f"grader: WARNING: the install line cannot work: {problem}", err=True, fg="red", bold=True)
 
 
 def _limits(timeout: float) -> Limits:
@@ -68,12 +81,14 @@ def cli() -> None:
 @click.option("--gradebook", "gradebook_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="SQLite file storing every result as it is done [default: OUT/gradebook.sqlite]; "
                    "a later run reuses what is stored for unchanged submissions.")
+@click.option("--id-column", default=None, help="Header of the Moodle file's identifier column, in your Moodle's "
+              "language [default: Identifier].")
 @click.option("--force", is_flag=True, help="Grade every submission again, even those stored unchanged.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
 @click.option("--binding", type=click.Choice(BINDING_MODES), default="auto", show_default=True, help=BINDING_HELP)
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
-          lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool, kernel: str,
-          binding: str) -> None:
+          lms: str | None, roster: Path | None, id_column: str | None, gradebook_path: Path | None, force: bool,
+          kernel: str, binding: str) -> None:
     """Grade every submission in PATHS (files, or folders of files and student folders)."""
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
@@ -84,8 +99,12 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
             open_gradebook(gradebook_path or out / "gradebook.sqlite") as book:
         results = grade_paths(paths=paths, assignment=spec, workers=workers or os.cpu_count() or 1, limits=limits,
                               seed=seed, on_result=progress, gradebook=book, force=force, kernel=kernel)
+        results = mark_late(results)  # Canvas download names say which were handed in late
+        for late in (r for r in results if r.late):
+            book.mark_late(late)
     formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
-    files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list)
+    files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list,
+                          id_column=id_column)
     for warning in gradebook_warnings(results=results, lms=lms, roster=class_list) if lms else ():
         click.echo(f"grader: warning: {warning}", err=True)
     graded = sum(r.status == "ok" for r in results)
@@ -107,20 +126,23 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the grader's random inputs.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
 @click.option("--binding", type=click.Choice(BINDING_MODES), default="auto", show_default=True, help=BINDING_HELP)
+@click.option("--feedback", type=click.Choice(FEEDBACK_LEVELS), default=None, help=FEEDBACK_HELP)
+@click.option("--visibility", multiple=True, metavar="CHECK=WHEN", help=VISIBILITY_HELP)
 def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_output: bool, timeout: float,
-          seed: int, kernel: str, binding: str) -> None:
+          seed: int, kernel: str, binding: str, feedback: str | None, visibility: tuple[str, ...]) -> None:
     """Grade one submission and print the result (exit 0 only at full marks)."""
     spec = _with_binding(load_assignment(assignment), binding)
+    policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
     github_output = github_output_path() if classroom_output else None
     result = check_one(path=path, assignment=spec, limits=_limits(timeout), seed=seed, kernel=kernel)
     color = use_color(sys.stdout)
     if output is not None:
-        write_result(result=result, fmt=fmt, out=output)
-        click.echo(render_result(result=result, fmt="text", color=color))
+        write_result(result=result, fmt=fmt, out=output, policy=policy)
+        click.echo(render_result(result=result, fmt="text", color=color, policy=policy))
     else:
-        click.echo(render_result(result=result, fmt=fmt, color=color))
+        click.echo(render_result(result=result, fmt=fmt, color=color, policy=policy))
     if github_output is not None:
-        append_github_output(result, path=github_output)
+        append_github_output(result, path=github_output, policy=policy)
     sys.exit(0 if result.status == "ok" and result.score >= result.max_score else 1)
 
 
@@ -153,16 +175,26 @@ def classroom() -> None:
 @click.option("--assignment", "-a", required=True,
               help="Built-in assignment name, or a spec file's path relative to the repository root.")
 @click.option("--submission", "-s", default=None, help="The file students hand in [default: ASSIGNMENT.ipynb].")
-@click.option("--install", default=None, help="pip requirement that installs the grader "
-              "[default: backprop-grader==VERSION]; e.g. a git URL.")
+@click.option("--install", default=None, help="pip requirement that installs the grader, e.g. a git URL "
+              "[default: a wheel of this grader, written next to the workflow].")
+@click.option("--wheel", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The grader wheel to put next to the workflow [default: one built from this grader].")
+@click.option("--runner", type=click.Choice(RUNNERS), default="grader", show_default=True,
+              help="grader: the grader's own step, one reporter runner per check; python: GitHub Classroom's "
+                   "Python grader runs backprop_test.py (written too), one pytest test per point.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=WORKFLOW_PATH, show_default=True)
 @click.option("--force", is_flag=True, help="Replace the workflow if it exists.")
-def classroom_init(assignment: str, submission: str | None, install: str | None, out: Path, force: bool) -> None:
+def classroom_init(assignment: str, submission: str | None, install: str | None, wheel: Path | None, runner: str,
+                   out: Path, force: bool) -> None:
     """Write the workflow that grades every push and reports the points to GitHub Classroom."""
     submission = submission or f"{load_assignment(assignment).name}.ipynb"
-    written = write_classroom_workflow(assignment=assignment, submission=submission, install=install, out=out,
-                                       force=force)
-    click.echo(f"wrote {written}: it grades {submission} on every push (commit it to the template repository)")
+    _warn_install(install, repository=Path.cwd())
+    written = write_classroom_workflow(assignment=assignment, submission=submission, install=install, wheel=wheel,
+                                       out=out, force=force, runner=runner)
+    bundled = sorted(p.name for p in written.parent.glob("*.whl")) if install is None else []
+    also = f" and {written.parent / bundled[-1]}" if bundled else ""
+    click.echo(f"wrote {written}{also}: it grades {submission} on every push (commit "
+               f"{'both' if also else 'it'} to the template repository)")
 
 
 @cli.group()
@@ -173,19 +205,48 @@ def gradescope() -> None:
 @gradescope.command(name="build")
 @click.argument("assignment")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("autograder.zip"), show_default=True)
-@click.option("--install", default=None, help="pip requirement that installs the grader "
-              "[default: backprop-grader==VERSION].")
+@click.option("--install", default=None, help="pip requirement that installs the grader, e.g. a git URL "
+              "[default: a wheel of this grader, inside the zip].")
 @click.option("--wheel", type=click.Path(path_type=Path), default=None,
-              help="A grader wheel to put in the zip and install from (instead of --install).")
+              help="The grader wheel to put in the zip [default: one built from this grader].")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed to load a submission.")
+@click.option("--feedback", type=click.Choice(FEEDBACK_LEVELS), default=None, help=FEEDBACK_HELP)
+@click.option("--visibility", multiple=True, metavar="CHECK=WHEN", help=VISIBILITY_HELP)
 @click.option("--force", is_flag=True, help="Replace the zip if it exists.")
 def gradescope_build(assignment: str, out: Path, install: str | None, wheel: Path | None, timeout: float,
-                     force: bool) -> None:
-    """Write the autograder zip (setup.sh, run_autograder, the spec) for ASSIGNMENT."""
+                     feedback: str | None, visibility: tuple[str, ...], force: bool) -> None:
+    """Write the autograder zip (setup.sh, run_autograder, the spec, the grader's wheel) for ASSIGNMENT."""
     spec = load_assignment(assignment)
+    policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
+    _warn_install(install)
     written = build_gradescope_autograder(assignment=spec, out=out, install=install, wheel=wheel, timeout=timeout,
-                                          force=force)
-    click.echo(f"wrote {written}: upload it as the autograder of a Gradescope programming assignment")
+                                          force=force, policy=policy)
+    click.echo(f"wrote {written}: upload it as the autograder of a Gradescope programming assignment "
+               "(base image: Ubuntu 24.04)")
+
+
+@gradescope.command(name="run")
+@click.option("--assignment", "-a", required=True, help="Built-in assignment name or spec file path.")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("/autograder"),
+              show_default=True, help="Gradescope's folder: submission/ and submission_metadata.json in, "
+              "results/results.json out.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed to load the submission.")
+@click.option("--feedback", type=click.Choice(FEEDBACK_LEVELS), default=None, help=FEEDBACK_HELP)
+@click.option("--visibility", multiple=True, metavar="CHECK=WHEN", help=VISIBILITY_HELP)
+def gradescope_run(assignment: str, root: Path, timeout: float, feedback: str | None,
+                   visibility: tuple[str, ...]) -> None:
+    """Grade Gradescope's submission and always write results.json (run_autograder calls this)."""
+    spec = load_assignment(assignment)
+    policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
+    limits = _limits(timeout)
+    run = run_autograder(root=root, assignment=spec, policy=policy,
+                         grade=lambda submission: grade_submission(submission=submission, assignment=spec,
+                                                                   limits=limits))
+    if run.result is not None:  # the log is the instructor's: the full report, whatever students are shown
+        click.echo(render_result(result=run.result, fmt="text"))
+    if run.failure:
+        click.echo(f"the autograder failed:\n{run.failure}", err=True)
+    click.echo(f"wrote {run.path}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS results (
     score REAL NOT NULL,
     status TEXT NOT NULL,
     data TEXT NOT NULL,
+    late INTEGER NOT NULL DEFAULT 0,
     stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     PRIMARY KEY (student, assignment, version, digest, seed)
 )
@@ -55,6 +56,8 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(SCHEMA)
+        if "late" not in {row[1] for row in self.db.execute("PRAGMA table_info(results)")}:
+            self.db.execute("ALTER TABLE results ADD COLUMN late INTEGER NOT NULL DEFAULT 0")  # a file from before
 
     def close(self) -> None:
         self.db.close()
@@ -76,10 +79,16 @@ class Gradebook:
     def put(self, result: SubmissionResult, *, digest: str) -> None:
         """Store (or replace) a result; committed before this returns."""
         self.db.execute(
-            "INSERT OR REPLACE INTO results (student, assignment, version, digest, seed, score, status, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO results (student, assignment, version, digest, seed, score, status, data, late) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (result.student, result.assignment, result.assignment_version, digest, result.seed, result.score,
-             result.status, json.dumps(result.to_dict())))
+             result.status, json.dumps(result.to_dict()), int(result.late)))
+
+    def mark_late(self, result: SubmissionResult) -> None:
+        """Record that ``result``'s submission was handed in late (the platform says so, after grading)."""
+        self.db.execute("UPDATE results SET late=1, data=json_set(data, '$.late', json('true')) "
+                        "WHERE student=? AND assignment=? AND version=? AND seed=?",
+                        (result.student, result.assignment, result.assignment_version, result.seed))
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0])

@@ -134,6 +134,7 @@ class SubmissionResult:
     duration: float = 0.0
     grader_version: str = ""
     graded_at: str = ""
+    late: bool = False  # handed in after the due date, as the platform recorded it (never guessed by the grader)
 
     @property
     def status(self) -> str:
@@ -180,6 +181,7 @@ class SubmissionResult:
             "duration": round(self.duration, 4),
             "grader_version": self.grader_version,
             "graded_at": self.graded_at,
+            "late": self.late,
         }
 
     @classmethod
@@ -198,4 +200,5 @@ class SubmissionResult:
             duration=data.get("duration", 0.0),
             grader_version=data.get("grader_version", ""),
             graded_at=data.get("graded_at", ""),
+            late=bool(data.get("late", False)),
         )

@@ -65,3 +65,47 @@ def gradescope_errors(document: dict[str, Any]) -> list[str]:
     for i, test in enumerate(document.get("tests", [])):
         errors += [f"$.tests[{i}].{k}: missing" for k in GRADESCOPE_TEST_REQUIRED - set(test)]
     return errors
+
+
+# -- the grader as the platforms install it ---------------------------------------------------------------
+
+_WHEELS: dict[str, Path] = {}
+
+
+def grader_wheel() -> Path:
+    """This checkout's wheel, built once per test run (pip fetches the setuptools build backend)."""
+    if "wheel" not in _WHEELS:
+        import atexit
+        import shutil
+        import tempfile
+
+        from grader.platforms.bundle import build_wheel
+
+        folder = Path(tempfile.mkdtemp(prefix="grader-test-wheel-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _WHEELS["wheel"] = build_wheel(out_dir=folder)
+    return _WHEELS["wheel"]
+
+
+def bare_venv(folder: Path) -> Path:
+    """A virtual environment without the grader whose Python sees this one's dependencies (NumPy, pip...):
+    a folder of links to everything installed here but the grader, on its path through a ``.pth`` line, so
+    installing the wheel there needs no download. Returns its ``bin`` folder."""
+    import site
+    import subprocess
+    import sys
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+    deps = folder.resolve() / "deps" / "site-packages"  # the worker's site view takes folders named so
+    deps.mkdir(parents=True)
+    for packages in map(Path, site.getsitepackages()):
+        for entry in packages.iterdir():
+            name = entry.name.lower()
+            if name.startswith(("backprop_grader", "__editable__", "grader", "reference")) or entry.suffix == ".pth":
+                continue
+            if not (deps / entry.name).exists():
+                (deps / entry.name).symlink_to(entry)
+    purelib = sysconfig.get_path("purelib", vars={"base": str(folder), "platbase": str(folder)})
+    Path(purelib, "grader-test-deps.pth").write_text(f"{deps}\n", encoding="utf-8")
+    return folder / "bin"

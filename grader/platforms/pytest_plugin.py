@@ -140,13 +140,15 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         from grader.reports.text import check_feedback, error_feedback
 
-        result: SubmissionResult = self.parent.grading.result  # type: ignore[union-attr]
+        grading: GraderSession = self.parent.grading  # type: ignore[union-attr]
+        result = grading.result
         check = result.check(self.name)
         self.user_properties += [("points", check.points), ("max_points", check.max_points)]
         if result.error:
             raise CheckFailed(f"0/{check.max_points:g} points: {error_feedback(result)}")
         if not check.passed:
-            raise CheckFailed(f"{check.points:g}/{check.max_points:g} points: {check_feedback(check)}")
+            feedback = check_feedback(check, level=grading.assignment.policy.feedback)
+            raise CheckFailed(f"{check.points:g}/{check.max_points:g} points: {feedback}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CheckFailed):
@@ -155,3 +157,46 @@ class CheckItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.name} ({self.max_points:g} points)"
+
+
+# -- graded checks as plain test functions (for runners that only accept test_* functions in .py files) -------
+
+_GRADED: dict[tuple[str, str], SubmissionResult] = {}  # one grading per pytest process, shared by its tests
+_SHOWN: set[tuple[str, str, str]] = set()  # feedback already printed (a check worth 3 points is 3 tests)
+
+
+def graded_check(*, assignment: str, submission: str, check: str, test_file: str) -> None:
+    """Fail (AssertionError with the diagnosis and hint) unless ``check`` earned all its points.
+
+    ``assignment`` is a built-in name or a spec path, ``submission`` a path; relative ones are relative
+    to the folder of ``test_file`` (the generated test module's ``__file__``). The submission is graded
+    once per process, in a worker, by the first test that asks.
+    """
+    from grader.grading import grade_submission
+    from grader.reports.text import check_feedback, error_feedback
+    from grader.sandbox.submission import from_path
+    from grader.spec.assignment import load_assignment
+
+    base = Path(test_file).resolve().parent
+    spec_path = base / assignment
+    path = Path(submission) if Path(submission).is_absolute() else base / submission
+    key = (str(spec_path if spec_path.is_file() else assignment), str(path))
+    if key not in _GRADED:
+        spec = load_assignment(key[0])
+        if not path.exists():
+            raise AssertionError(f"no submission at {path}: hand in {submission}")
+        _GRADED[key] = grade_submission(submission=from_path(path), assignment=spec)
+    result = _GRADED[key]
+    level = load_assignment(key[0]).policy.feedback
+    if result.error:
+        message = error_feedback(result)
+    else:
+        outcome = result.check(check)
+        if outcome.passed:
+            return
+        message = f"{check}: {check_feedback(outcome, level=level)}"
+    shown = (*key, "error" if result.error else check)
+    if shown not in _SHOWN:  # printed once: runners that keep only a test's name still show it in the log
+        _SHOWN.add(shown)
+        print(f"\n{message}\n", flush=True)
+    raise AssertionError(message)

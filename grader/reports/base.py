@@ -12,9 +12,11 @@ from grader.results import SubmissionResult
 @dataclass(frozen=True)
 class ReportOptions:
     """Settings some formats use: the class ``roster`` of the LMS gradebooks
-    (a :class:`grader.platforms.lms.roster.Roster`, which the reports never look into)."""
+    (a :class:`grader.platforms.lms.roster.Roster`, which the reports never look into) and the header of
+    the Moodle file's identifier column (``None``: Moodle's English ``Identifier``)."""
 
     roster: Any = None
+    id_column: str | None = None
 
 
 class ReportFormat:

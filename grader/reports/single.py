@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.reports.json import to_json
 from grader.reports.text import format_text
 from grader.results import SubmissionResult
+from grader.spec.assignment import Policy
 
 
 class ResultFormat:
@@ -16,7 +17,8 @@ class ResultFormat:
     name: str = ""
     help: str = ""
 
-    def render(self, result: SubmissionResult, *, color: bool = False) -> str:
+    def render(self, result: SubmissionResult, *, color: bool = False, policy: Policy = Policy()) -> str:
+        """``result`` as text; ``policy`` (the spec's ``[grading]``) sets the feedback level and the total."""
         raise NotImplementedError
 
 
@@ -47,8 +49,8 @@ class TextFormat(ResultFormat):
     name = "text"
     help = "the readable report: a line per check, diagnoses and hints, the total, what to do next"
 
-    def render(self, result: SubmissionResult, *, color: bool = False) -> str:
-        return format_text(result, color=color)
+    def render(self, result: SubmissionResult, *, color: bool = False, policy: Policy = Policy()) -> str:
+        return format_text(result, color=color, level=policy.feedback)
 
 
 class JsonResultFormat(ResultFormat):
@@ -57,5 +59,5 @@ class JsonResultFormat(ResultFormat):
     name = "json"
     help = "the result object of docs/results.md"
 
-    def render(self, result: SubmissionResult, *, color: bool = False) -> str:
-        return to_json(result)
+    def render(self, result: SubmissionResult, *, color: bool = False, policy: Policy = Policy()) -> str:
+        return to_json(result)  # the full contract: for the grader's own tools, not a student-facing view

@@ -3,6 +3,11 @@
 The pieces (:func:`check_feedback`, :func:`error_feedback`, :func:`next_step`)
 are shared by the other per-result outputs (GitHub Classroom, Gradescope, the
 pytest plugin), so a student reads the same words wherever they are graded.
+
+Every piece takes the assignment's feedback ``level`` (``[grading] feedback``): ``full`` shows the check's
+message (with the values compared), the diagnosis and the hint; ``hint`` the diagnosis and the hint but
+no values; ``score`` pass/fail only. Why a submission could not be loaded is shown at every level: it
+names the student's own error, not the answer.
 """
 from __future__ import annotations
 
@@ -43,9 +48,11 @@ def error_feedback(result: SubmissionResult) -> str:
     return text + (f"\nhint: {hint}" if hint else "")
 
 
-def check_feedback(check: CheckResult) -> str:
-    """The check's message, then each diagnosis with its explanation and hint."""
-    lines = [check.message]
+def check_feedback(check: CheckResult, *, level: str = "full") -> str:
+    """The check's message, then each diagnosis with its explanation and hint (as ``level`` allows)."""
+    if level == "score":
+        return "passed" if check.passed else "failed"
+    lines = [check.message if level == "full" else ("passed" if check.passed else "failed")]
     for d in check.diagnoses:
         entry = describe(d.tag)
         lines.append(f"[{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
@@ -68,8 +75,8 @@ def total_line(result: SubmissionResult) -> str:
     return f"Total: {result.score:g} / {result.max_score:g}"
 
 
-def format_text(result: SubmissionResult, *, color: bool = False) -> str:
-    """A readable report of ``result``; ANSI colours when ``color``.
+def format_text(result: SubmissionResult, *, color: bool = False, level: str = "full") -> str:
+    """A readable report of ``result``; ANSI colours when ``color``; the feedback ``level`` of the spec.
 
     A diagnosis already explained for an earlier check is named again but not
     explained twice (a stub that raises fails every check the same way).
@@ -88,8 +95,9 @@ def format_text(result: SubmissionResult, *, color: bool = False) -> str:
     explained: set[str] = set()
     for c in result.checks:
         mark = paint("PASS", "ok") if c.passed else paint("FAIL", "bad")
-        lines.append(f"{mark} {c.id:<10} {c.points:g}/{c.max_points:g}  {c.message}")
-        for d in c.diagnoses:
+        message = f"  {c.message}" if level == "full" else ""
+        lines.append(f"{mark} {c.id:<10} {c.points:g}/{c.max_points:g}{message}")
+        for d in c.diagnoses if level != "score" else ():
             entry = describe(d.tag)
             if d.tag in explained:
                 lines.append(f"       [{d.tag}] {entry.title} (see above)")

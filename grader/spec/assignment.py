@@ -28,6 +28,8 @@ BINDING_MODES = ("auto", "spec", "detect")
 # What the canonical class binding needs pinned for nothing to be left to detect (the built-in specs pin them).
 TEMPLATE_FIELDS = frozenset({"style", "class", "parameters", "layout", "forward", "backward"})
 SPEC_NAMES = ("spec.toml", "spec.yaml", "spec.yml")
+FEEDBACK_LEVELS = ("full", "hint", "score")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,42 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """What students are shown and how the total is reported (the spec's ``[grading]`` table).
+
+    ``feedback``: ``full`` (diagnosis, hint and the values compared), ``hint`` (diagnosis and hint, no
+    expected values: graded work where the numbers would give the answer away) or ``score`` (pass/fail
+    only). ``visibility``: check id -> when Gradescope shows that check. ``points_possible``: the total
+    the platform's gradebook expects; scores are rescaled to it. ``late_penalty``: the fraction of the
+    score a late submission loses.
+    """
+
+    feedback: str = "full"
+    visibility: Mapping[str, str] = field(default_factory=dict)
+    points_possible: float | None = None
+    late_penalty: float = 0.0
+
+    def total(self, max_score: float) -> float:
+        """The total students are graded out of."""
+        return self.points_possible if self.points_possible is not None else max_score
+
+    def scale(self, points: float, max_score: float) -> float:
+        """``points`` out of ``max_score`` expressed out of :meth:`total`."""
+        if self.points_possible is None or max_score <= 0:
+            return points
+        return points * self.points_possible / max_score
+
+    def final(self, score: float, max_score: float, *, late: bool = False) -> float:
+        """The grade to record: rescaled, less the late penalty when ``late``."""
+        scaled = self.scale(score, max_score)
+        return scaled * (1.0 - self.late_penalty) if late else scaled
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feedback": self.feedback, "visibility": dict(self.visibility),
+                "points_possible": self.points_possible, "late_penalty": self.late_penalty}
+
+
+@dataclass(frozen=True)
 class Assignment:
     """A loaded, validated assignment spec."""
 
@@ -126,6 +164,7 @@ class Assignment:
     description: str = ""
     source: Path | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    policy: Policy = Policy()
 
     @property
     def one_hot(self) -> bool:
@@ -219,7 +258,10 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
     probe = _section(data, "probe", where)
     points = _section(data, "points", where)
     tolerances = _section(data, "tolerances", where)
-    _reject_unknown(data, {"assignment", "network", "interface", "training", "probe", "points", "tolerances"}, where)
+    grading = _section(data, "grading", where)
+    _reject_unknown(data, {"assignment", "network", "interface", "training", "probe", "points", "tolerances",
+                           "grading"}, where)
+    _reject_unknown(grading, {"feedback", "visibility", "points_possible", "late_penalty"}, f"{where} [grading]")
     _reject_unknown(meta, {"name", "title", "version", "description"}, f"{where} [assignment]")
     _reject_unknown(net, {"layers", "hidden", "output", "loss", "bias"}, f"{where} [network]")
     _reject_unknown(iface, set(INTERFACE_FIELDS), f"{where} [interface]")
@@ -273,6 +315,7 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
             probe=Probe(batch=int(probe.get("batch", 5)), count=int(probe.get("count", 2)),
                         lr=float(probe.get("lr", 0.5))),
             source=source,
+            policy=_policy(grading, where),
         )
     except KeyError as exc:
         raise SpecError(f"{where}: missing required field {exc.args[0]!r}") from None
@@ -280,6 +323,30 @@ def parse_assignment(data: Mapping[str, Any], *, source: Path | None = None) -> 
         raise SpecError(f"{where}: {exc}") from None
     _validate(assignment, where)
     return assignment
+
+
+def _policy(grading: Mapping[str, Any], where: str) -> Policy:
+    """The ``[grading]`` table (feedback level, per-check visibility, points_possible, late_penalty)."""
+    feedback = grading.get("feedback", "full")
+    if feedback not in FEEDBACK_LEVELS:
+        raise SpecError(f"{where}: [grading] feedback must be one of {', '.join(FEEDBACK_LEVELS)} (got {feedback!r})")
+    visibility = grading.get("visibility", {})
+    if not isinstance(visibility, dict):
+        raise SpecError(f"{where}: [grading] visibility must be a table like {{ descent = \"after_published\" }}")
+    for check, level in visibility.items():
+        if check not in CHECK_IDS or level not in VISIBILITIES:
+            raise SpecError(f"{where}: [grading] visibility {check} = {level!r}: checks are {', '.join(CHECK_IDS)}; "
+                            f"visibilities {', '.join(VISIBILITIES)}")
+    possible = grading.get("points_possible")
+    penalty = grading.get("late_penalty", 0.0)
+    if possible is not None and (isinstance(possible, bool) or not isinstance(possible, (int, float))
+                                 or not possible > 0):
+        raise SpecError(f"{where}: [grading] points_possible must be a positive number (got {possible!r})")
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not 0.0 <= penalty <= 1.0:
+        raise SpecError(f"{where}: [grading] late_penalty is the fraction of the score a late submission loses, "
+                        f"from 0 to 1 (got {penalty!r})")
+    return Policy(feedback=feedback, visibility=MappingProxyType(dict(visibility)),
+                  points_possible=None if possible is None else float(possible), late_penalty=float(penalty))
 
 
 _PARAMETER_PATH = re.compile(r"^(self\.)?[A-Za-z_]\w*(\.[A-Za-z_]\w*|\[[^\]]+\])*$")

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 
 import pytest
 
+from conftest import ROOT
+from grader.cli import main
 from grader.diagnosis.catalogue import describe
 from grader.errors import UsageError
 from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms.classroom.output import append_github_output, classroom_document, github_output_line, github_output_path
+from grader.platforms.classroom.output import (NOT_LOADED, append_github_output, classroom_document, github_output_lines,
+                                               github_output_path, runner_documents)
 from grader.platforms.gradescope.output import gradescope_document
+from grader.platforms.selfcheck.check import SelfCheck
+from grader.spec.assignment import Policy
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 from grader.reports.text import format_text
 from platform_samples import (CLASSROOM_SAMPLE, GRADESCOPE_SAMPLE, classroom_errors, gradescope_errors,
@@ -83,23 +89,41 @@ def test_classroom_status_points_and_messages(kind, status):
         assert tests["gradients"]["status"] == "fail" and tests["gradients"]["score"] == 0
         assert "[gradient-sign]" in tests["gradients"]["message"]
         assert describe("gradient-sign").hint in tests["gradients"]["message"]
-    if kind == "error":
-        assert {t["status"] for t in tests.values()} == {"error"}
-        assert all("SyntaxError" in t["message"] and t["line_no"] == 29 for t in tests.values())
+    if kind == "partial":  # the reporter prints test_code for every test, message only for errors
+        assert "[gradient-sign]" in tests["gradients"]["test_code"]
+        assert f"# hint: {describe('gradient-sign').hint}" in tests["gradients"]["test_code"]
+        assert tests["gradients"]["test_code"].endswith("grader check lab.py --assignment two-layer  # check: gradients")
+        assert tests["init"]["test_code"] == ""
+    if kind == "error":  # said once, on the first check; the others keep their names
+        assert [t["status"] for t in tests.values()] == ["error"] + ["fail"] * 5
+        assert "SyntaxError" in tests["init"]["message"] and tests["init"]["line_no"] == 29
+        assert all(t["message"] == NOT_LOADED and t["test_code"] == "" for t in list(tests.values())[1:])
         assert tests["init"]["filename"] == "lab.py"
 
 
-def test_github_output_line_is_base64_of_the_document(tmp_path):
+@pytest.mark.parametrize("kind", RESULTS)
+def test_one_runner_document_per_check_carries_that_checks_points(kind):
+    documents = runner_documents(RESULTS[kind])
+    assert list(documents) == list(POINTS)
+    for check, document in documents.items():
+        assert classroom_errors(document) == []
+        (test,) = document["tests"]
+        assert test == next(t for t in classroom_document(RESULTS[kind])["tests"] if t["name"] == check)
+        assert document["max_score"] == POINTS[check]
+
+
+def test_github_output_lines_are_base64_of_the_documents(tmp_path):
     result = RESULTS["partial"]
-    line = github_output_line(result)
-    key, _, value = line.partition("=")
-    assert key == "result" and "\n" not in value
-    assert json.loads(base64.b64decode(value)) == classroom_document(result)
+    lines = github_output_lines(result)
+    outputs = dict(line.split("=", 1) for line in lines)
+    assert list(outputs) == ["result", *POINTS] and not any("\n" in v for v in outputs.values())
+    assert json.loads(base64.b64decode(outputs["result"])) == classroom_document(result)
+    assert json.loads(base64.b64decode(outputs["gradients"])) == runner_documents(result)["gradients"]
     out = tmp_path / "github_output"
     out.write_text("other=1\n", encoding="utf-8")
     append_github_output(result, path=out)
     append_github_output(RESULTS["full"], path=out)
-    assert out.read_text(encoding="utf-8").splitlines() == ["other=1", line, github_output_line(RESULTS["full"])]
+    assert out.read_text(encoding="utf-8").splitlines() == ["other=1", *lines, *github_output_lines(RESULTS["full"])]
 
 
 def test_github_output_path_needs_the_variable(monkeypatch, tmp_path):
@@ -131,6 +155,7 @@ def test_gradescope_scores_statuses_and_feedback(kind):
     tests = {t["name"]: t for t in document["tests"]}
     assert all(t["status"] == ("passed" if t["score"] == t["max_score"] else "failed") for t in tests.values())
     assert "note: a note" in document["output"]
+    assert document["output_format"] == "html" and {t["output_format"] for t in document["tests"]} == {"html"}
     if kind == "partial":
         assert tests["gradients"]["tags"] == ["gradient-sign"]
         assert describe("gradient-sign").explanation in tests["gradients"]["output"]
@@ -140,10 +165,44 @@ def test_gradescope_scores_statuses_and_feedback(kind):
 
 
 def test_gradescope_visibility_is_checked():
-    assert gradescope_document(RESULTS["full"], visibility="after_due_date")["tests"][0]["visibility"] == \
-        "after_due_date"
+    assert gradescope_document(RESULTS["full"], visibility="after_due_date")["visibility"] == "after_due_date"
     with pytest.raises(ValueError, match="visibility"):
         gradescope_document(RESULTS["full"], visibility="sometimes")
+    policy = Policy(visibility={"descent": "after_published", "update": "hidden"})
+    tests = {t["name"]: t["visibility"] for t in gradescope_document(RESULTS["full"], policy=policy)["tests"]}
+    assert tests == {**{c: "visible" for c in POINTS}, "descent": "after_published", "update": "hidden"}
+
+
+def test_student_text_reaches_gradescope_escaped():
+    """Gradescope renders ``output`` as ``output_format`` says (html here): markup from a student's file name or
+    exception message must arrive as text."""
+    hostile = "SyntaxError: <img src=x onerror=alert(1)> & <script>steal()</script>"
+    result = SubmissionResult(student="s", submission="s.py", assignment="two-layer", checks=(
+        CheckResult.failure("init", 1.0, "not run: <b>bold</b>"),),
+        error=LoadError(kind="syntax-error", message=hostile, line=3, file="<lab>.py"),
+        warnings=("printed <iframe>",))
+    document = gradescope_document(result)
+    for text in (document["output"], document["tests"][0]["output"]):
+        assert "<img" not in text and "<script" not in text and "<iframe" not in text and "<b>bold" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;script&gt;" in document["output"]
+    assert "&lt;lab&gt;.py" in document["output"] and "&lt;b&gt;bold&lt;/b&gt;" in document["tests"][0]["output"]
+
+
+@pytest.mark.parametrize("level", ["full", "hint", "score"])
+def test_the_feedback_level_reaches_every_output(level):
+    """full: the values compared; hint: diagnosis and hint, no values; score: pass/fail only."""
+    result = RESULTS["partial"]
+    policy = Policy(feedback=level)
+    texts = {
+        "text": RESULT_FORMATS["text"].render(result, policy=policy),
+        "classroom": classroom_document(result, policy=policy)["tests"][3]["test_code"],
+        "gradescope": gradescope_document(result, policy=policy)["tests"][3]["output"],
+    }
+    for name, text in texts.items():
+        assert ("factor -2.5" in text) == (level == "full"), name
+        assert ("gradient-sign" in text) == (level != "score"), name
+        hint = describe("gradient-sign").hint
+        assert ((html.escape(hint) if name == "gradescope" else hint) in text) == (level != "score"), name
 
 
 def test_long_feedback_is_clipped_with_a_note():
@@ -151,4 +210,29 @@ def test_long_feedback_is_clipped_with_a_note():
         CheckResult.failure("init", 1.0, "x" * 20000),))
     message = classroom_document(long)["tests"][0]["message"]
     assert len(message) < 4100 and message.endswith("more characters not shown]")
+    assert classroom_document(long)["tests"][0]["test_code"].endswith("more characters not shown]")
     assert gradescope_document(long)["tests"][0]["output"].endswith("more characters not shown]")
+
+
+@pytest.mark.parametrize("level", ["full", "hint", "score"])
+def test_the_notebook_self_check_follows_the_feedback_level(level):
+    report = SelfCheck(result=RESULTS["partial"], graded="the file lab.ipynb", level=level)
+    for text in (report.text(), report._repr_html_()):
+        assert ("factor -2.5" in text) == (level == "full")
+        assert ("gradient-sign" in text) == (level != "score")
+
+
+def test_check_takes_the_feedback_level_from_the_command_line(tmp_path, capsys):
+    lab = tmp_path / "lab.py"
+    lab.write_bytes((ROOT / "submissions" / "examples" / "carol_sign_error.py").read_bytes())
+    for level, shows_values in (("full", True), ("hint", False)):
+        with pytest.raises(SystemExit):
+            main(["check", str(lab), "-a", "two-layer", "--feedback", level])
+        out = capsys.readouterr().out
+        assert ("expected 0.0524542" in out) is shows_values and "[gradient-sign]" in out
+    with pytest.raises(SystemExit):
+        main(["check", str(lab), "-a", "two-layer", "--feedback", "score", "--format", "gradescope",
+              "--visibility", "descent=hidden"])
+    document = json.loads(capsys.readouterr().out)
+    assert {t["name"]: t["visibility"] for t in document["tests"]}["descent"] == "hidden"
+    assert all("gradient-sign" not in t["output"] for t in document["tests"])

@@ -37,7 +37,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 IDENTIFYING = ("lms_id", "sis_user_id", "login", "email")
 
-_CANVAS_DOWNLOAD = re.compile(r"^(?P<name>[^_]+)_(?:late_)?(?P<user>\d+)_(?P<submission>\d+)(?:_|$)", re.IGNORECASE)
+_CANVAS_DOWNLOAD = re.compile(r"^(?P<name>[^_]+)_(?P<late>late_)?(?P<user>\d+)_(?P<submission>\d+)(?:_|$)", re.IGNORECASE)
 _MOODLE_DOWNLOAD = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assign(?:submission|feedback)_", re.IGNORECASE)
 
 
@@ -45,10 +45,13 @@ def _normalise(header: str) -> str:
     return re.sub(r"[^0-9a-z]", "", header.casefold())
 
 
-def canvas_download(student: str) -> tuple[str, str] | None:
-    """(name, Canvas user id) of a Canvas "Download Submissions" name such as ``smithjane_late_12345_678_lab``."""
+def canvas_download(student: str, *, late: bool = False) -> tuple[str, str] | None:
+    """(name, Canvas user id) of a Canvas "Download Submissions" name such as ``smithjane_late_12345_678_lab``;
+    with ``late``, only a name Canvas marked late (``_late_`` after the name)."""
     match = _CANVAS_DOWNLOAD.match(student)
-    return (match.group("name"), match.group("user")) if match else None
+    if match is None or (late and not match.group("late")):
+        return None
+    return match.group("name"), match.group("user")
 
 
 def moodle_download(student: str) -> tuple[str, str] | None:

@@ -40,6 +40,7 @@ class SelfCheck:
     result: SubmissionResult
     graded: str
     notes: tuple[str, ...] = ()
+    level: str = "full"  # the assignment's [grading] feedback: full, hint or score
 
     @property
     def score(self) -> float:
@@ -56,7 +57,7 @@ class SelfCheck:
     def text(self, *, color: bool = False) -> str:
         """The terminal report, preceded by what was graded."""
         head = [f"graded: {self.graded}", *(f"note: {n}" for n in self.notes)]
-        return "\n".join(head) + "\n" + format_text(self.result, color=color)
+        return "\n".join(head) + "\n" + format_text(self.result, color=color, level=self.level)
 
     def __str__(self) -> str:
         return self.text()
@@ -79,10 +80,11 @@ def _html(report: SelfCheck) -> str:
         details = "".join(
             f"<div><b>[{esc(d.tag)}] {esc(describe(d.tag).title)}</b>: {esc(describe(d.tag).explanation)}"
             + (f"<br><i>hint: {esc(describe(d.tag).hint)}</i>" if describe(d.tag).hint else "") + "</div>"
-            for d in c.diagnoses)
+            for d in (c.diagnoses if report.level != "score" else ()))
+        message = esc(c.message) if report.level == "full" else ""
         rows.append(f"<tr><td style='color:{colour};font-weight:bold'>{'PASS' if c.passed else 'FAIL'}</td>"
                     f"<td>{esc(c.id)}</td><td>{c.points:g}/{c.max_points:g}</td>"
-                    f"<td style='text-align:left'>{esc(c.message)}{details}</td></tr>")
+                    f"<td style='text-align:left'>{message}{details}</td></tr>")
     error = f"<p style='color:#cf222e'>{esc(error_feedback(r))}</p>" if r.error else ""
     notes = "".join(f"<li>{esc(n)}</li>" for n in (*report.notes, *r.warnings))
     return (f"<div><p><b>{esc(r.assignment)}</b>: graded {esc(report.graded)}</p>{error}"
@@ -161,7 +163,8 @@ def check(
         file = None if source == "namespace" else own_file(namespace)
     if file is not None:
         result = grade_submission(submission=from_path(file), assignment=spec, limits=limits, seed=seed)
-        report = SelfCheck(result=result, graded=f"the file {file.name}", notes=(_saved_note(file),))
+        report = SelfCheck(result=result, graded=f"the file {file.name}", notes=(_saved_note(file),),
+                           level=spec.policy.feedback)
     elif source == "file":
         raise SelfCheckError("could not find this notebook's file: call check() with path='your_notebook.ipynb'")
     else:
@@ -195,4 +198,4 @@ def _check_session(*, assignment: Assignment, namespace: Mapping[str, Any], limi
         result = grade_submission(submission=Submission(student="this session", path=module, entry=module),
                                   assignment=assignment, limits=limits, seed=seed)
     return SelfCheck(result=result, graded="the code defined in this session (no saved file found)",
-                     notes=tuple(notes))
+                     notes=tuple(notes), level=assignment.policy.feedback)
