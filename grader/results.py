@@ -69,6 +69,41 @@ class LoadError:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An instructor's change to a result: a check's points overridden, or points added to the total.
+
+    It lives in the gradebook, apart from the graded result, so that it survives regrading; ``original``
+    is the check's points as graded (for an override, once applied).
+    """
+
+    check: str | None  # None: ``points`` are added to the total (negative: taken off)
+    points: float
+    comment: str
+    original: float | None = None
+    made_at: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "override" if self.check else "add"
+
+    @property
+    def change(self) -> float:
+        """Points this adjustment adds to the score (negative: removes)."""
+        if self.check is None:
+            return self.points
+        return self.points - (self.original if self.original is not None else self.points)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "check": self.check, "points": self.points, "original": self.original,
+                "change": self.change, "comment": self.comment, "made_at": self.made_at}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Adjustment:
+        return cls(check=data.get("check"), points=float(data["points"]), comment=str(data.get("comment", "")),
+                   original=data.get("original"), made_at=str(data.get("made_at", "")))
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check: points earned out of ``max_points``."""
 
@@ -134,6 +169,7 @@ class SubmissionResult:
     duration: float = 0.0
     grader_version: str = ""
     graded_at: str = ""
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def status(self) -> str:
@@ -141,7 +177,7 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return float(sum(c.points for c in self.checks))
+        return float(sum(c.points for c in self.checks) + sum(a.points for a in self.adjustments if a.check is None))
 
     @property
     def max_score(self) -> float:
@@ -180,6 +216,7 @@ class SubmissionResult:
             "duration": round(self.duration, 4),
             "grader_version": self.grader_version,
             "graded_at": self.graded_at,
+            "adjustments": [a.to_dict() for a in self.adjustments],
         }
 
     @classmethod
@@ -198,4 +235,5 @@ class SubmissionResult:
             duration=data.get("duration", 0.0),
             grader_version=data.get("grader_version", ""),
             graded_at=data.get("graded_at", ""),
+            adjustments=tuple(Adjustment.from_dict(a) for a in data.get("adjustments", ())),
         )

@@ -50,7 +50,7 @@ def test_grade_writes_every_report_and_exits_0_despite_a_failing_submission(caps
     assert results["bob"]["status"] == "error" and results["bob"]["error"]["kind"] == "syntax-error"
     with (out / "grades.csv").open(newline="", encoding="utf-8") as handle:
         assert sorted(r["student"] for r in csv.DictReader(handle)) == ["alice", "bob"]
-    assert "graded 2 submission(s), 1 ok, 1 with errors; wrote 5 file(s)" in stdout
+    assert f"graded 2 submission(s); class of 2: mean 5/10, 1 could not be graded; wrote 5 file(s); open {out / 'index.html'}" in stdout
     assert "alice: 10/10" in stderr and "bob: 0/10 (error: syntax-error)" in stderr
 
 

@@ -95,11 +95,11 @@ def test_notebook_that_needs_a_kernel_is_detected_and_graded_in_one(path, reason
 
 
 def test_syntax_error_in_a_kernel_notebook_reports_cell_and_line():
-    result = _grade(KERNEL / "error_syntax_cell3_line2.ipynb")
+    result = _grade(KERNEL / "error_syntax_cell4_line2.ipynb")
     assert "ran in a Jupyter kernel: uses %%writefile" in result.warnings
     assert result.error is not None
-    assert (result.error.kind, result.error.cell, result.error.line) == ("syntax-error", 3, 2)
-    assert result.error.file == "error_syntax_cell3_line2.ipynb"
+    assert (result.error.kind, result.error.cell, result.error.line) == ("syntax-error", 4, 2)
+    assert result.error.file == "error_syntax_cell4_line2.ipynb"
     assert result.error.message.startswith("SyntaxError:")
 
 

@@ -27,6 +27,7 @@ import builtins
 import json
 import os
 import sys
+import threading
 import traceback
 import types
 
@@ -34,11 +35,12 @@ if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader 
     sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shell  # noqa: E402
+import stacksample  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-del sys.modules["shell"], sys.modules["wire"]
+del sys.modules["shell"], sys.modules["wire"], sys.modules["stacksample"]
 
 import numpy as np  # noqa: E402
 
@@ -130,6 +132,8 @@ class Server:
         self.files: set[str] = set()
         self.isolation: dict = {}
         self.request_id: object = None
+        self.write_lock = threading.Lock()  # replies and stack samples share the reply channel
+        self.watchdog = stacksample.Watchdog(send=self.write, files=lambda: self.files)
 
     # -- values ---------------------------------------------------------
     def decode(self, tree: dict, blobs: list[bytes]) -> object:
@@ -197,8 +201,10 @@ class Server:
                 self.reply({"ok": True})
                 return
             encoder = Encoder(self.handles)
+            self.watchdog.arm(self.request_id, header.get("deadline"))
             try:
                 body = self.handle(str(op), header, blobs, encoder)
+                self.watchdog.disarm()
                 self.reply({"ok": True, **body}, encoder.blobs)
             except Student as exc:
                 self.reply({"ok": False, "error": exc.info})
@@ -223,8 +229,10 @@ class Server:
         self.write(header, blobs)
 
     def write(self, header: dict, blobs: list[bytes] | None = None) -> None:
-        """Send a reply as it is."""
-        wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
+        """Send a reply (or a stack sample) as it is."""
+        self.watchdog.disarm()
+        with self.write_lock:
+            wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
 
     def student(self, func, *args, **kwargs):
         """Call student code; its exceptions become :class:`Student`."""
