@@ -20,7 +20,7 @@ from grader.platforms.gradescope.autograder import Autograder, build_zip
 from grader.results import SubmissionResult
 from grader.platforms.lms.roster import Roster
 from grader.sandbox.worker import Limits
-from grader.sandbox.submission import from_path
+from grader.sandbox.submission import SUFFIXES, from_path
 
 STARTER_NAME = "starter.ipynb"
 
@@ -58,6 +58,8 @@ def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), 
     """Grade the one submission at ``path`` (a file or a student's folder); ``kernel``: see ``grade_submission``."""
     if not path.exists():
         raise SubmissionNotFoundError(f"no such file or folder: {path}")
+    if path.is_file() and path.suffix not in SUFFIXES:  # as `grader grade` says of the same file
+        raise SubmissionNotFoundError(f"{path} is not a .py or .ipynb file")
     return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed,
                             kernel=kernel)
 

@@ -30,6 +30,7 @@ from grader.sandbox.remote import Encoder, Ref, decode
 from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
+SAMPLE_GRACE = 0.25  # seconds a missed deadline waits for the stack sample the worker is sending
 
 
 BLOCKED_PACKAGES = ("grader", "reference")
@@ -276,6 +277,7 @@ class Worker:
             if reply.get("id") != self.sequence or not isinstance(reply.get("ok"), bool):
                 raise wire.WireError("a reply did not answer the request sent")
         except wire.WireTimeout:
+            stuck = stuck or self._late_sample()
             self.kill()
             raise timeout_failure(limit, stuck) from None
         except (wire.WireClosed, BrokenPipeError):
@@ -295,6 +297,14 @@ class Worker:
                 line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
             )
         return {**reply, "blobs": reply_blobs}
+
+    def _late_sample(self, wait: float = SAMPLE_GRACE) -> dict[str, Any] | None:
+        """A stack sample already on its way when the deadline passed (a busy machine delays it)."""
+        try:
+            message, _ = wire.read_message(self.reply_r, time.monotonic() + wait)
+        except (wire.WireError, OSError):
+            return None
+        return stack_sample(message) if message.get("for") == self.sequence else None
 
     def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the submission; returns the problems met while running it (events)."""
