@@ -62,6 +62,7 @@ def _stored(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_without_loss(class_of_50, tmp_path):
     complete = tmp_path / "complete"
     assert _run(class_of_50, complete).wait(timeout=600) == 0

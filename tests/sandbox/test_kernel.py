@@ -68,6 +68,7 @@ def test_examples_do_not_need_a_kernel_and_the_kernel_fixtures_do():
 
 # -- the same verdicts ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_examples_get_the_same_verdicts_with_and_without_a_kernel():
     assignment = load_assignment("two-layer")
     examples = [ROOT / "submissions" / "examples"]
