@@ -264,11 +264,19 @@ def gradescope_build(assignment: str, out: Path, install: str | None, wheel: Pat
               help="The class's reports folder (its reports are written again).")
 @click.option("--gradebook", "gradebook_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="The gradebook [default: OUT/gradebook.sqlite].")
+@click.option("--lms", type=click.Choice(LMS_FORMATS), default=None,
+              help="Also write the LMS gradebook again (as `grade --lms` did).")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Class list CSV giving each student's LMS ids (as for `grade`).")
 def adjust(student: str | None, assignment: str, check_id: str | None, points: float | None, add: float | None,
-           comment: str, from_csv: Path | None, clear: bool, out: Path, gradebook_path: Path | None) -> None:
+           comment: str, from_csv: Path | None, clear: bool, out: Path, gradebook_path: Path | None,
+           lms: str | None, roster: Path | None) -> None:
     """Override a check's points or add points for STUDENT, with a comment; kept in the gradebook
     (regrading keeps it) and shown on the mark sheet, in the summary and in every export."""
     spec = load_assignment(assignment)
+    if roster is not None and lms is None:
+        raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
+    class_list = load_roster(roster) if roster is not None else None
     path = gradebook_path or out / "gradebook.sqlite"
     if not path.is_file():
         raise UsageError(f"no gradebook at {path}: grade the class first (grader grade ... --out {out})")
@@ -288,7 +296,8 @@ def adjust(student: str | None, assignment: str, check_id: str | None, points: f
                           comment=comment)
             click.echo(f"recorded the adjustment of {student}")
         results = class_results(gradebook=book, assignment=spec)
-    files = write_reports(results=results, assignment=spec, out=out)
+    formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
+    files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list)
     click.echo(_class_line(results=results, graded=0, files=len(files), out=out))
 
 

@@ -151,7 +151,7 @@ def test_two_files_with_one_student_id_are_an_error_naming_both(capsys, class_fo
                                "-o", str(tmp_path / "o"))
     assert code == 2
     assert str(class_folder / "alice.py") in stderr and str(other / "alice.py") in stderr
-    assert "two submissions have the student id 'alice'" in stderr
+    assert "two submissions have the student id 'alice.py'" in stderr
     assert not (tmp_path / "o").exists()
 
 

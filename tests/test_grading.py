@@ -48,7 +48,7 @@ EXPECTED = {
                                                   {"gradient-mismatch", "no-descent"}),
     "fails_backward_name_error.py": ("ok", None, {"gradients", "update", "descent"}, {"exception"}),
     "error_syntax.py": ("error", "syntax-error", set(CHECKS), {"syntax-error"}),
-    "error_syntax_notebook.ipynb": ("error", "syntax-error", set(CHECKS), {"syntax-error"}),
+    "error_syntax.ipynb": ("error", "syntax-error", set(CHECKS), {"syntax-error"}),
     "error_infinite_loop.py": ("error", "timeout", set(CHECKS), {"timeout"}),
     "error_os_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
     "error_sys_exit.py": ("error", "crash", set(CHECKS), {"crash"}),
@@ -84,7 +84,7 @@ def test_syntax_error_reports_line(two_layer_fixtures):
 
 
 def test_notebook_syntax_error_reports_cell_and_line(two_layer_fixtures):
-    error = two_layer_fixtures["error_syntax_notebook.ipynb"].error
+    error = two_layer_fixtures["error_syntax.ipynb"].error
     assert error.cell == 4 and error.line is not None  # the fourth cell on screen (a markdown cell first)
 
 

@@ -86,9 +86,9 @@ def discover(paths: Iterable[Path], *, notes: list[str] | None = None) -> list[S
 
 
 def _unique_students(found: list[Submission], notes: list[str] | None = None) -> list[Submission]:
-    """One submission per file (repeats dropped); two different files with one student id are an error."""
+    """One submission per file (repeats dropped, with a note). Students sharing an id (``lab.py`` and
+    ``lab.ipynb``) are told apart by their file name; two files that still share one are an error."""
     seen: dict[Path, Submission] = {}
-    students: dict[str, Submission] = {}
     unique = []
     for s in found:
         real = s.path.resolve()
@@ -96,10 +96,16 @@ def _unique_students(found: list[Submission], notes: list[str] | None = None) ->
             if notes is not None:
                 notes.append(f"{s.path} was given twice: graded once, as {seen[real].student}")
             continue
-        other = students.get(s.student)
-        if other is not None:
+        seen[real] = s
+        unique.append(s)
+    counts: dict[str, int] = {}
+    for s in unique:
+        counts[s.student] = counts.get(s.student, 0) + 1
+    named = [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in unique]
+    students: dict[str, Submission] = {}
+    for s in named:
+        other = students.setdefault(s.student, s)
+        if other is not s:
             raise SubmissionNotFoundError(f"two submissions have the student id {s.student!r}: {other.path} and "
                                           f"{s.path}; rename or remove one")
-        seen[real], students[s.student] = s, s
-        unique.append(s)
-    return unique
+    return named

@@ -230,7 +230,7 @@ def test_exception_in_a_check_shows_where_the_code_failed():
     facts = row.find("dl", class_="facts").text()
     assert f"Where {check.evidence['file']}, cell {check.evidence['cell']}, line {check.evidence['line']}" in facts
     figure = row.find("figure", class_="code")
-    assert f"code cell {check.evidence['cell']}, line {check.evidence['line']}" in figure.find("figcaption").text()
+    assert f"cell {check.evidence['cell']}, line {check.evidence['line']}" in figure.find("figcaption").text()
     current = figure.find("span", class_="current").text()
     assert current.startswith(str(check.evidence["line"])) and "NotImplementedError" in current
     traceback = row.find("details", class_="print-open")

@@ -108,7 +108,7 @@ def test_syntax_error_in_a_kernel_notebook_reports_cell_and_line():
 
 def test_memory_limit_in_a_kernel_is_a_memory_error():
     result = _grade(KERNEL / "error_memory_at_load.ipynb", kernel="always")
-    assert result.error is not None and (result.error.kind, result.error.cell, result.error.line) == ("memory", 1, 2)
+    assert result.error is not None and (result.error.kind, result.error.cell, result.error.line) == ("memory", 2, 2)
 
 
 def test_endless_cell_in_a_kernel_is_a_timeout():

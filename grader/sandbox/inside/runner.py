@@ -133,7 +133,7 @@ class Server:
         self.isolation: dict = {}
         self.request_id: object = None
         self.write_lock = threading.Lock()  # replies and stack samples share the reply channel
-        self.watchdog = stacksample.Watchdog(send=self.write, files=lambda: self.files)
+        self.watchdog = stacksample.Watchdog(send=self.write_sample, files=lambda: self.files)
 
     # -- values ---------------------------------------------------------
     def decode(self, tree: dict, blobs: list[bytes]) -> object:
@@ -229,10 +229,18 @@ class Server:
         self.write(header, blobs)
 
     def write(self, header: dict, blobs: list[bytes] | None = None) -> None:
-        """Send a reply (or a stack sample) as it is."""
+        """Send a reply as it is."""
         self.watchdog.disarm()
         with self.write_lock:
             wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
+
+    def write_sample(self, header: dict) -> None:
+        """Send a stack sample, unless a reply is being written (it runs in a signal handler: never waits)."""
+        if self.write_lock.acquire(blocking=False):
+            try:
+                wire.write_message(self.reply_fd, {**header, "id": self.request_id}, [])
+            finally:
+                self.write_lock.release()
 
     def student(self, func, *args, **kwargs):
         """Call student code; its exceptions become :class:`Student`."""
