@@ -370,14 +370,24 @@ class Batch:
 
 
 def find_submissions(paths: Iterable[Path]) -> tuple[list[Submission], list[str]]:
-    """The submissions under ``paths``, each once, and what was said about them (repeats, skipped files)."""
+    """The class under ``paths``: each submission once, and what was said about them (repeats, skipped
+    files). A class has one result per student: two different files with one student id are an error."""
     notes: list[str] = []
-    return discover(paths, notes=notes), notes
+    found = discover(paths, notes=notes)
+    students: dict[str, Submission] = {}
+    for submission in found:
+        other = students.setdefault(submission.student, submission)
+        if other is not submission:
+            raise UsageError(f"two submissions have the student id {submission.student!r}: {other.path} and "
+                             f"{submission.path}; rename or remove one")
+    return found, notes
 
 
 def grade_paths(*, paths: Iterable[Path], assignment: Assignment, **options: Any) -> list[SubmissionResult]:
-    """Grade every submission found under ``paths`` (see :func:`grade_batch`); results in discovery order."""
-    return grade_batch(submissions=find_submissions(paths)[0], assignment=assignment, **options).results
+    """Grade every submission found under ``paths`` (see :func:`grade_batch`); results in discovery order.
+
+    Unlike a class (:func:`find_submissions`), the files may share student ids: each gets its own result."""
+    return grade_batch(submissions=discover(paths), assignment=assignment, **options).results
 
 
 def grade_batch(

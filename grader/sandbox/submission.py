@@ -87,7 +87,7 @@ def discover(paths: Iterable[Path], *, notes: list[str] | None = None) -> list[S
 
 def _unique_students(found: list[Submission], notes: list[str] | None = None) -> list[Submission]:
     """One submission per file (repeats dropped, with a note). Students sharing an id (``lab.py`` and
-    ``lab.ipynb``) are told apart by their file name; two files that still share one are an error."""
+    ``lab.ipynb``) are told apart by their file name."""
     seen: dict[Path, Submission] = {}
     unique = []
     for s in found:
@@ -101,11 +101,4 @@ def _unique_students(found: list[Submission], notes: list[str] | None = None) ->
     counts: dict[str, int] = {}
     for s in unique:
         counts[s.student] = counts.get(s.student, 0) + 1
-    named = [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in unique]
-    students: dict[str, Submission] = {}
-    for s in named:
-        other = students.setdefault(s.student, s)
-        if other is not s:
-            raise SubmissionNotFoundError(f"two submissions have the student id {s.student!r}: {other.path} and "
-                                          f"{s.path}; rename or remove one")
-    return named
+    return [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in unique]
