@@ -333,7 +333,14 @@ class Interrupt:
     def stop(self, signum: int | None = None) -> None:
         self.signal = self.signal or signum
         self.event.set()
-        for session in list(self._sessions):  # a copy: no lock here, a signal may land while it is held
+        # the lock is only ever held by grading threads (never the main thread, where signals are handled)
+        held = self._lock.acquire(timeout=1.0)
+        try:
+            sessions = list(self._sessions)
+        finally:
+            if held:
+                self._lock.release()
+        for session in sessions:
             worker = session.worker
             if worker is not None:
                 worker.kill_group()

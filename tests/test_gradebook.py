@@ -52,14 +52,19 @@ def _stable(out: Path) -> dict[str, dict]:
     return {r["student"]: {k: v for k, v in r.items() if k not in VOLATILE} for r in rows}
 
 
-def _stored(db: Path) -> int:
+def _count(db: Path, query: str = "SELECT COUNT(*) FROM results") -> int:
+    """One number from the gradebook (0 while it does not exist yet or is locked)."""
     if not db.exists():
         return 0
     try:
         with sqlite3.connect(db, timeout=5) as con:
-            return int(con.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+            return int(con.execute(query).fetchone()[0])
     except sqlite3.OperationalError:
         return 0
+
+
+def _stored(db: Path) -> int:
+    return _count(db)
 
 
 @pytest.mark.slow
@@ -289,13 +294,7 @@ def _slow_class(folder: Path, count: int) -> Path:
 
 def _last_row(db: Path) -> int:
     """The highest row id of the results (a result stored again gets a new one)."""
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as con:
-            return int(con.execute("SELECT COALESCE(MAX(rowid), 0) FROM results").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
+    return _count(db, "SELECT COALESCE(MAX(rowid), 0) FROM results")
 
 
 def _stop_midway(folder: Path, out: Path, signum: int, *extra: str) -> tuple[int, float, str, str]:
