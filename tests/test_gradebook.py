@@ -1,7 +1,9 @@
 """The gradebook: results stored as they finish; a batch killed with SIGKILL resumes and loses nothing."""
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -18,6 +20,7 @@ import pytest
 
 from conftest import FILES, grade_file
 from grader import load_assignment
+from grader.cli import main
 from grader.errors import UsageError
 from grader.gradebook import Gradebook, content_digest, open_gradebook, valid_result
 from grader.sandbox.submission import from_path
@@ -92,6 +95,7 @@ def test_killed_batch_resumes_without_loss(class_of_50, tmp_path):
     assert _stable(out) == expected
 
 
+@pytest.mark.slow
 def test_resume_regrades_only_what_changed(tmp_path):
     folder = tmp_path / "subs"
     folder.mkdir()
@@ -143,9 +147,15 @@ def test_folder_digest_covers_every_file(tmp_path):
 # -- the class folder is the gradebook -------------------------------------------------------------------
 
 def _grade_cli(*args: str) -> tuple[int, str, str]:
-    """``grader ARGS`` in a process of its own: exit status, stdout, stderr."""
-    done = subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=600)
-    return done.returncode, done.stdout, done.stderr
+    """``grader ARGS`` run in this process (as tests/test_cli.py does): exit status, stdout, stderr."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, stdout.getvalue(), stderr.getvalue()
 
 
 def _class(folder: Path, names: dict[str, str]) -> Path:
