@@ -8,9 +8,13 @@ from typing import Sequence
 from dataclasses import replace
 
 from grader.spec.assignment import FEEDBACK_LEVELS, VISIBILITIES, Assignment, Policy, load_assignment
+import csv
+import math
+
 from grader.errors import OutputExistsError, StarterNotFoundError, SubmissionNotFoundError, UsageError
+from grader.gradebook import Gradebook
 from grader.platforms.registry import DEFAULT_FORMATS, FORMATS
-from grader.reports.base import ReportOptions
+from grader.reports.base import ReportOptions, write_atomic
 from grader.grading import grade_submission
 from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.bundle import build_wheel, bundle_wheel
@@ -20,7 +24,7 @@ from grader.platforms.gradescope.autograder import Autograder, build_zip
 from grader.results import SubmissionResult
 from grader.platforms.lms.roster import Roster
 from grader.sandbox.worker import Limits
-from grader.sandbox.submission import from_path
+from grader.sandbox.submission import SUFFIXES, from_path
 
 STARTER_NAME = "starter.ipynb"
 
@@ -33,11 +37,13 @@ def write_reports(
     formats: Sequence[str] = DEFAULT_FORMATS,
     roster: Roster | None = None,
     id_column: str | None = None,
+    notes: Sequence[str] = (),
 ) -> list[Path]:
     """Write the named report formats for ``results`` into ``out``; returns the files written.
 
     ``roster`` (see :mod:`grader.platforms.lms.roster`) gives the LMS ids of the ``canvas`` and ``moodle`` gradebooks;
-    ``id_column`` names the Moodle file's identifier column (Moodle matches it in the site's language).
+    ``id_column`` names the Moodle file's identifier column (Moodle matches it in the site's language);
+    ``notes`` are shown at the top of the class summary (e.g. that the reports are partial).
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -46,7 +52,7 @@ def write_reports(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out}: {exc.strerror}") from None
-    options = ReportOptions(roster=roster, id_column=id_column)
+    options = ReportOptions(roster=roster, id_column=id_column, notes=tuple(notes))
     written: list[Path] = []
     for name in formats:
         written += FORMATS[name].write(results=results, assignment=assignment, out=out, options=options)
@@ -58,6 +64,8 @@ def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), 
     """Grade the one submission at ``path`` (a file or a student's folder); ``kernel``: see ``grade_submission``."""
     if not path.exists():
         raise SubmissionNotFoundError(f"no such file or folder: {path}")
+    if path.is_file() and path.suffix not in SUFFIXES:  # as `grader grade` says of the same file
+        raise SubmissionNotFoundError(f"{path} is not a .py or .ipynb file")
     return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed,
                             kernel=kernel)
 
@@ -95,7 +103,7 @@ def write_result(*, result: SubmissionResult, fmt: str, out: Path, policy: Polic
     text = render_result(result=result, fmt=fmt, color=False, policy=policy)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
+        write_atomic(out.parent, out.name, text + "\n")
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}") from None
     return out
@@ -173,3 +181,73 @@ def build_gradescope_autograder(*, assignment: Assignment, out: Path, install: s
             return build_zip(autograder=autograder, out=out, force=True)
     autograder = Autograder(assignment=assignment, install=install or "", wheel=wheel, timeout=timeout, policy=policy)
     return build_zip(autograder=autograder, out=out, force=True)
+
+
+def class_results(*, gradebook: Gradebook, assignment: Assignment) -> list[SubmissionResult]:
+    """Every student's current result for ``assignment`` in the gradebook, adjusted: what the class reports show."""
+    return gradebook.current(assignment=assignment.name, version=assignment.version, points=assignment.points)
+
+
+def adjust(*, gradebook: Gradebook, assignment: Assignment, student: str, check: str | None = None,
+           points: float | None = None, add: float | None = None, comment: str) -> None:
+    """Record an instructor's adjustment for ``student``: ``check``'s points set to ``points``, or ``add``
+    points added to the total (negative: taken off), with a ``comment`` saying why."""
+    students = {r.student for r in class_results(gradebook=gradebook, assignment=assignment)}
+    target, value = _validated(assignment=assignment, students=students, student=student, check=check,
+                               points=points, add=add, comment=comment)
+    gradebook.adjust(student=student, assignment=assignment.name, check=target, points=value, comment=comment)
+
+
+def _validated(*, assignment: Assignment, students: set[str], student: str, check: str | None,
+               points: float | None, add: float | None, comment: str) -> tuple[str | None, float]:
+    """(check or None, points) of an adjustment, or the UsageError that says what is wrong with it."""
+    if student not in students:
+        known = ", ".join(sorted(students)[:20]) or "none yet"
+        raise UsageError(f"no result of {student!r} for {assignment.name} in the gradebook (students: {known})")
+    if not comment.strip():
+        raise UsageError("an adjustment needs a comment saying why")
+    if check is not None and points is not None and add is None:
+        if check not in assignment.points:
+            raise UsageError(f"{assignment.name} has no check {check!r} (checks: {', '.join(assignment.points)})")
+        most = float(assignment.points[check])
+        if not (math.isfinite(points) and 0 <= points <= most):
+            raise UsageError(f"check {check} is worth 0 to {most:g} points (got {points:g})")
+        return check, points
+    if check is None and points is None and add is not None:
+        if not math.isfinite(add):
+            raise UsageError("the points added must be a finite number")
+        return None, add
+    raise UsageError("give either a check and its new points (--check C --points P) or points to add (--add P)")
+
+
+ADJUSTMENT_COLUMNS = ("student", "check", "points", "add", "comment")
+
+
+def adjust_from_csv(*, gradebook: Gradebook, assignment: Assignment, path: Path) -> int:
+    """Record every adjustment of a CSV file (columns: student, check, points, add, comment; per row either
+    ``check`` with ``points`` or ``add``). Every row is checked before any is recorded; returns how many."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"cannot read the adjustments {path}: {exc}") from None
+    if any(c not in header for c in ("student", "comment")) or not rows:
+        raise UsageError(f"{path} needs the columns {', '.join(ADJUSTMENT_COLUMNS)} and one row per adjustment")
+    students = {r.student for r in class_results(gradebook=gradebook, assignment=assignment)}
+    planned = []
+    for number, row in enumerate(rows, start=2):
+        cells = {k: (row.get(k) or "").strip() for k in ADJUSTMENT_COLUMNS}
+        try:
+            numbers = {k: float(cells[k]) if cells[k] else None for k in ("points", "add")}
+            target, value = _validated(assignment=assignment, students=students, student=cells["student"],
+                                       check=cells["check"] or None, comment=cells["comment"], **numbers)
+        except ValueError:
+            raise UsageError(f"{path}, line {number}: points and add must be numbers") from None
+        except UsageError as exc:
+            raise UsageError(f"{path}, line {number}: {exc.message}") from None
+        planned.append((cells["student"], target, value, cells["comment"]))
+    for student, target, value, comment in planned:
+        gradebook.adjust(student=student, assignment=assignment.name, check=target, points=value, comment=comment)
+    return len(planned)

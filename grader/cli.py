@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import os
+import signal
+import statistics
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 from grader import __version__
-from grader.api import (build_gradescope_autograder, check_one, effective_policy, render_result,
-                        write_classroom_workflow, write_reports, write_result, write_starter)
+from grader.api import (adjust as adjust_result, adjust_from_csv, build_gradescope_autograder, check_one,
+                        class_results, effective_policy, render_result, write_classroom_workflow, write_reports,
+                        write_result, write_starter)
 from grader.spec.assignment import BINDING_MODES, FEEDBACK_LEVELS, Assignment, builtin_names, load_assignment
 from grader.errors import GraderError, UsageError
 from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
 from grader.platforms.bundle import install_problems
 from grader.platforms.gradescope.run import run_autograder
 from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
-from grader.grading import KERNEL_MODES, grade_paths, grade_submission
+from grader.grading import KERNEL_MODES, Batch, Interrupt, find_submissions, grade_batch, grade_submission
 from grader.platforms.registry import RESULT_FORMATS
 from grader.platforms.classroom.output import append_github_output, github_output_path
 from grader.platforms.classroom.workflow import RUNNERS, WORKFLOW_PATH
@@ -24,8 +29,8 @@ from grader.gradebook import open_gradebook
 from grader.reports.progress import Progress
 from grader.platforms.lms.roster import load_roster
 from grader.sandbox.worker import Limits
-from grader.sandbox.submission import discover
 from grader.reports.text import use_color
+from grader.results import SubmissionResult
 
 
 KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what the kernel-less runner does not "
@@ -89,27 +94,82 @@ def cli() -> None:
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
           lms: str | None, roster: Path | None, id_column: str | None, gradebook_path: Path | None, force: bool,
           kernel: str, binding: str) -> None:
-    """Grade every submission in PATHS (files, or folders of files and student folders)."""
+    """Grade every submission in PATHS (files, or folders of files and student folders).
+
+    The gradebook is the class's record: the reports in OUT show every student's current result in it,
+    so grading one student again updates that student in the class's reports. Ctrl-C stops the batch,
+    writes the reports of what was finished, and a second run resumes.
+    """
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:
         raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
     class_list = load_roster(roster) if roster is not None else None
-    with Progress(total=len(discover(paths)), stream=sys.stderr) as progress, \
+    submissions, notes = find_submissions(paths)
+    for note in notes:
+        click.echo(f"grader: note: {note}", err=True)
+    interrupt = Interrupt()
+    with _stopped_by_signals(interrupt), \
             open_gradebook(gradebook_path or out / "gradebook.sqlite") as book:
-        results = grade_paths(paths=paths, assignment=spec, workers=workers or os.cpu_count() or 1, limits=limits,
-                              seed=seed, on_result=progress, gradebook=book, force=force, kernel=kernel)
-        results = mark_late(results)  # Canvas download names say which were handed in late
-        for late in (r for r in results if r.late):
+        with Progress(total=len(submissions), stream=sys.stderr) as progress:
+            batch = grade_batch(submissions=submissions, assignment=spec, workers=workers or os.cpu_count() or 1,
+                                limits=limits, seed=seed, on_result=progress, gradebook=book, force=force,
+                                kernel=kernel, interrupt=interrupt)
+        for late in (r for r in mark_late(batch.results) if r.late):  # Canvas download names say which were late
             book.mark_late(late)
-    formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
-    files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list,
-                          id_column=id_column)
+        results = class_results(gradebook=book, assignment=spec)
+        for problem in book.problems:
+            click.echo(f"grader: warning: {problem}", err=True)
+        report_notes = [_partial_note(batch)] if batch.interrupted else []
+        formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
+        files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list,
+                              id_column=id_column, notes=report_notes)
     for warning in gradebook_warnings(results=results, lms=lms, roster=class_list) if lms else ():
         click.echo(f"grader: warning: {warning}", err=True)
-    graded = sum(r.status == "ok" for r in results)
-    click.echo(f"graded {len(results)} submission(s), {graded} ok, {len(results) - graded} with errors; "
-               f"wrote {len(files)} file(s) to {out}/")
+    if batch.reused:
+        click.echo(f"reused {batch.reused} stored result(s) of unchanged submissions (--force grades them again)")
+    adjusted = [r for r in results if r.adjustments]
+    if adjusted:
+        click.echo(f"{sum(len(r.adjustments) for r in adjusted)} adjustment(s) by the instructor, for "
+                   f"{', '.join(r.student for r in adjusted)}")
+    if batch.interrupted:
+        click.echo(f"interrupted: {batch.graded + batch.reused} of {batch.planned} submission(s) saved in the "
+                   f"gradebook, {batch.planned - batch.graded - batch.reused} not graded; the reports are "
+                   "partial; run the same command again to resume (saved results are reused)", err=True)
+    click.echo(_class_line(results=results, graded=batch.graded, files=len(files), out=out))
+    if batch.interrupted:
+        sys.exit(128 + (interrupt.signal or signal.SIGINT))
+
+
+def _partial_note(batch: Batch) -> str:
+    return (f"Partial: the run was interrupted; {batch.graded} submission(s) were graded in it and "
+            f"{batch.planned - batch.graded - batch.reused} were not. "
+            "This page shows every result saved in the gradebook; run the same command again to finish.")
+
+
+def _class_line(*, results: list[SubmissionResult], graded: int, files: int, out: Path) -> str:
+    """The last line of ``grader grade``: the class's mean, how many could not be graded, where to look."""
+    failed = sum(r.status != "ok" for r in results)
+    top = max((r.max_score for r in results), default=0.0)
+    mean = f"mean {statistics.fmean(r.score for r in results):.3g}/{top:g}" if results else "no results"
+    return (f"graded {graded} submission(s); class of {len(results)}: {mean}, {failed} could not be graded; "
+            f"wrote {files} file(s); open {out / 'index.html'}")
+
+
+@contextmanager
+def _stopped_by_signals(interrupt: Interrupt) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the batch (its workers at once) instead of killing the grader mid-write."""
+    def handler(signum: int, frame: object) -> None:
+        if not interrupt.is_set():
+            click.echo("\nstopping: ending the workers and writing the reports of what is finished", err=True)
+        interrupt.stop(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
 
 
 @cli.command()
@@ -247,6 +307,57 @@ def gradescope_run(assignment: str, root: Path, timeout: float, feedback: str | 
     if run.failure:
         click.echo(f"the autograder failed:\n{run.failure}", err=True)
     click.echo(f"wrote {run.path}")
+
+
+@cli.command()
+@click.argument("student", required=False)
+@click.option("--assignment", "-a", required=True, help="Built-in assignment name or spec file path.")
+@click.option("--check", "check_id", default=None, help="The check whose points are overridden.")
+@click.option("--points", type=float, default=None, help="The check's new points (with --check).")
+@click.option("--add", type=float, default=None, help="Points added to the total (negative: taken off).")
+@click.option("--comment", default="", help="Why: shown on the mark sheet and in every export.")
+@click.option("--from", "from_csv", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="A CSV of adjustments (columns: student, check, points, add, comment) instead of one.")
+@click.option("--clear", is_flag=True, help="Remove the student's adjustments (of --check only, when given).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="The class's reports folder (its reports are written again).")
+@click.option("--gradebook", "gradebook_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The gradebook [default: OUT/gradebook.sqlite].")
+@click.option("--lms", type=click.Choice(LMS_FORMATS), default=None,
+              help="Also write the LMS gradebook again (as `grade --lms` did).")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Class list CSV giving each student's LMS ids (as for `grade`).")
+def adjust(student: str | None, assignment: str, check_id: str | None, points: float | None, add: float | None,
+           comment: str, from_csv: Path | None, clear: bool, out: Path, gradebook_path: Path | None,
+           lms: str | None, roster: Path | None) -> None:
+    """Override a check's points or add points for STUDENT, with a comment; kept in the gradebook
+    (regrading keeps it) and shown on the mark sheet, in the summary and in every export."""
+    spec = load_assignment(assignment)
+    if roster is not None and lms is None:
+        raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
+    class_list = load_roster(roster) if roster is not None else None
+    path = gradebook_path or out / "gradebook.sqlite"
+    if not path.is_file():
+        raise UsageError(f"no gradebook at {path}: grade the class first (grader grade ... --out {out})")
+    with open_gradebook(path) as book:
+        if from_csv is not None:
+            if student or clear:
+                raise UsageError("--from records the file's adjustments: give no STUDENT or --clear with it")
+            count = adjust_from_csv(gradebook=book, assignment=spec, path=from_csv)
+            click.echo(f"recorded {count} adjustment(s) from {from_csv}")
+        elif student is None:
+            raise UsageError("give a STUDENT (or --from FILE.csv)")
+        elif clear:
+            count = book.clear_adjustments(student=student, assignment=spec.name, check=check_id)
+            click.echo(f"removed {count} adjustment(s) of {student}")
+        else:
+            adjust_result(gradebook=book, assignment=spec, student=student, check=check_id, points=points, add=add,
+                          comment=comment)
+            click.echo(f"recorded the adjustment of {student}")
+        results = class_results(gradebook=book, assignment=spec)
+    formats = (*DEFAULT_FORMATS, lms) if lms else DEFAULT_FORMATS
+    files = write_reports(results=results, assignment=spec, out=out, formats=formats, roster=class_list)
+    click.echo(_class_line(results=results, graded=0, files=len(files), out=out))
 
 
 def main(argv: list[str] | None = None) -> None:

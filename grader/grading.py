@@ -9,8 +9,9 @@ the grader itself is reported as ``internal`` (``source: grader``).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+import threading
 import time
+from dataclasses import dataclass, field, replace
 import traceback
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -68,6 +69,13 @@ class Session:
         self.kernel = _kernel_mode(kernel)
         self.kernel_reason: str | None = None  # what in the notebook needs a Jupyter kernel
         self.in_kernel = False
+        self.interrupt: Interrupt | None = None  # of the batch, which may stop this session at any time
+
+    def _stopped(self) -> None:
+        if self.interrupt is not None and self.interrupt.is_set():
+            if self.worker is not None:
+                self.worker.kill_group()
+            raise Interrupted()
 
     def load_unit(self) -> dict[str, Any]:
         entry = self.submission.entry
@@ -99,7 +107,9 @@ class Session:
             self.worker = KernelWorker(files=[self.submission.path], limits=self.limits)
         else:
             self.worker = Worker(files=[self.submission.path], limits=self.limits, forker=self.forker)
+        self._stopped()
         self.worker.start()
+        self._stopped()  # a stop that came while the worker started found no process to end
         self.events = self.worker.load(unit)
         exits = [e for e in self.events if e.get("kind") == "exit"]
         if exits:
@@ -206,6 +216,7 @@ def grade_submission(
     seed: int = 0,
     forker: Forker | None = None,
     kernel: str = "auto",
+    interrupt: Interrupt | None = None,
 ) -> SubmissionResult:
     """Grade one submission; never raises for anything the submission does.
 
@@ -213,10 +224,13 @@ def grade_submission(
     ``kernel`` (see :data:`KERNEL_MODES`): run a notebook in a Jupyter kernel when it needs one
     (``auto``, see :func:`grader.sandbox.notebook.needs_kernel`), ``never``, or ``always``. A failure of the
     grader itself is retried once, in a fresh worker, and the retry is noted in the result.
+    ``interrupt`` (of a batch) can end the worker at any time: then :class:`Interrupted` is raised.
     """
     options = dict(submission=submission, assignment=assignment, reference=reference, limits=limits, seed=seed,
-                   kernel=kernel)
+                   kernel=kernel, interrupt=interrupt)
     result = _grade_once(**options, forker=forker)
+    if interrupt is not None and interrupt.is_set():
+        raise Interrupted()
     if result.error is None or result.error.source != "grader":
         return result
     retried = _grade_once(**options, forker=None)
@@ -233,11 +247,21 @@ def _grade_once(
     seed: int,
     forker: Forker | None,
     kernel: str,
+    interrupt: Interrupt | None = None,
 ) -> SubmissionResult:
     """One attempt at :func:`grade_submission`."""
+    session = Session(submission, assignment, limits, forker, kernel, seed=seed)
+    if interrupt is None:
+        return _graded(session, reference=reference)
+    with interrupt.watching(session):
+        return _graded(session, reference=reference)
+
+
+def _graded(session: Session, *, reference: Reference | None) -> SubmissionResult:
+    """The result of one submission loaded in ``session``."""
+    submission, assignment, limits, seed = session.submission, session.assignment, session.limits, session.seed
     started = time.monotonic()
     reference = reference or Reference(assignment, seed)
-    session = Session(submission, assignment, limits, forker, kernel, seed=seed)
     base = dict(student=submission.student, submission=str(submission.path), assignment=assignment.name,
                 assignment_version=assignment.version, seed=seed, grader_version=_version(),
                 graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -298,9 +322,89 @@ def run_check(check_id: str, points: float, session: Session, reference: Referen
         return _check_failure(check_id, points, exc, session)
 
 
-def grade_paths(
+class Interrupt:
+    """A batch's stop switch (Ctrl-C, SIGTERM): :meth:`stop` ends every worker at once, and the batch
+    keeps only what was finished before it. Safe to call from a signal handler."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: int | None = None
+        self._sessions: set[Session] = set()
+        self._lock = threading.Lock()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def stop(self, signum: int | None = None) -> None:
+        self.signal = self.signal or signum
+        self.event.set()
+        # the lock is only ever held by grading threads (never the main thread, where signals are handled)
+        held = self._lock.acquire(timeout=1.0)
+        try:
+            sessions = list(self._sessions)
+        finally:
+            if held:
+                self._lock.release()
+        for session in sessions:
+            worker = session.worker
+            if worker is not None:
+                worker.kill_group()
+
+    @contextmanager
+    def watching(self, session: Session) -> Iterator[None]:
+        session.interrupt = self
+        with self._lock:
+            self._sessions.add(session)
+        try:
+            if self.is_set():
+                raise Interrupted()
+            yield
+        finally:
+            with self._lock:
+                self._sessions.discard(session)
+
+
+class Interrupted(Exception):
+    """The batch was stopped; the submission being graded is not graded."""
+
+
+@dataclass
+class Batch:
+    """What a batch did: its results in discovery order (only those finished when interrupted), how many
+    were reused from the gradebook, and whether it was interrupted."""
+
+    results: list[SubmissionResult] = field(default_factory=list)
+    reused: int = 0
+    graded: int = 0
+    planned: int = 0
+    interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def find_submissions(paths: Iterable[Path]) -> tuple[list[Submission], list[str]]:
+    """The class under ``paths``: each submission once, and what was said about them (repeats, skipped
+    files). A class has one result per student: two different files with one student id are an error."""
+    notes: list[str] = []
+    found = discover(paths, notes=notes)
+    students: dict[str, Submission] = {}
+    for submission in found:
+        other = students.setdefault(submission.student, submission)
+        if other is not submission:
+            raise UsageError(f"two submissions have the student id {submission.student!r}: {other.path} and "
+                             f"{submission.path}; rename or remove one")
+    return found, notes
+
+
+def grade_paths(*, paths: Iterable[Path], assignment: Assignment, **options: Any) -> list[SubmissionResult]:
+    """Grade every submission found under ``paths`` (see :func:`grade_batch`); results in discovery order.
+
+    Unlike a class (:func:`find_submissions`), the files may share student ids: each gets its own result."""
+    return grade_batch(submissions=discover(paths), assignment=assignment, **options).results
+
+
+def grade_batch(
     *,
-    paths: Iterable[Path],
+    submissions: list[Submission],
     assignment: Assignment,
     workers: int = 1,
     limits: Limits = Limits(),
@@ -310,57 +414,76 @@ def grade_paths(
     force: bool = False,
     prefork: bool = True,
     kernel: str = "auto",
-) -> list[SubmissionResult]:
-    """Grade every submission found under ``paths``, ``workers`` at a time; results in discovery order.
+    interrupt: Interrupt | None = None,
+) -> Batch:
+    """Grade ``submissions``, ``workers`` at a time.
 
     With a ``gradebook``, results already stored for the same content are reused (unless ``force``)
-    and each new result is stored as soon as it is done. With ``prefork`` (the default where the
-    platform can), each thread forks its workers from a pre-warmed process instead of starting Python.
-    ``kernel`` chooses which notebooks run in a Jupyter kernel (see :func:`grade_submission`).
+    and each new result is stored, and made the student's current one, as soon as it is done. With
+    ``prefork`` (the default where the platform can), each thread forks its workers from a pre-warmed
+    process instead of starting Python. ``kernel`` chooses which notebooks run in a Jupyter kernel (see
+    :func:`grade_submission`). When ``interrupt`` is stopped, the workers are ended, nothing more is
+    graded or stored, and the batch returns what was finished before.
     """
     _kernel_mode(kernel)
-    submissions = discover(paths)
+    interrupt = interrupt or Interrupt()
+    batch = Batch(planned=len(submissions))
     results: dict[int, SubmissionResult] = {}
     digests = [content_digest(s) for s in submissions] if gradebook else []
     todo = []
     for index, submission in enumerate(submissions):
         stored = None if force or not gradebook else gradebook.get(
             submission=submission, assignment=assignment.name, version=assignment.version,
-            digest=digests[index], seed=seed)
+            digest=digests[index], seed=seed, points=assignment.points)
         if stored is None or (stored.error is not None and stored.error.source == "grader"):
             todo.append(index)
-        else:
-            results[index] = stored
-            if on_result:
-                on_result(stored)
+            continue
+        assert gradebook is not None
+        gradebook.mark_current(stored, digest=digests[index])
+        results[index] = gradebook.adjusted(stored, points=assignment.points)
+        batch.reused += 1
+        if on_result:
+            on_result(results[index])
     all_kernels = kernel == "always" and all(submissions[i].kind == "ipynb" for i in todo)
     zygotes = ZygotePool(size=min(max(1, workers), len(todo)), limits=limits) \
-        if prefork and todo and forking_available() and not all_kernels else None
+        if prefork and todo and forking_available() and not all_kernels and not interrupt.is_set() else None
 
-    def grade(index: int) -> SubmissionResult:
+    def grade(index: int) -> SubmissionResult | None:
+        if interrupt.is_set():
+            return None
+        options = dict(submission=submissions[index], assignment=assignment, reference=reference, limits=limits,
+                       seed=seed, kernel=kernel, interrupt=interrupt)
         if zygotes is None:
-            return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
-                                    limits=limits, seed=seed, kernel=kernel)
+            return grade_submission(**options)
         with zygotes.lend() as zygote:
-            return grade_submission(submission=submissions[index], assignment=assignment, reference=reference,
-                                    limits=limits, seed=seed, forker=zygote, kernel=kernel)
+            return grade_submission(**options, forker=zygote)
 
     with _closing(zygotes):  # the zygotes warm up while the reference computes its answers
         reference = Reference(assignment, seed)
-        reference.probes  # computed once, before the threads share them  # noqa: B018
-        if "descent" in assignment.points:  # only the descent check trains (a spec may not use XOR's 2 inputs)
-            reference.training  # noqa: B018
+        if todo and not interrupt.is_set():
+            reference.probes  # computed once, before the threads share them  # noqa: B018
+            if "descent" in assignment.points:  # only the descent check trains (a spec may not use XOR's 2 inputs)
+                reference.training  # noqa: B018
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = {pool.submit(grade, i): i for i in todo}
             for future in as_completed(futures):  # each result is stored as soon as it is done
                 index = futures[future]
-                result = future.result()
+                try:
+                    result = future.result()
+                except Interrupted:
+                    result = None
+                if result is None or interrupt.is_set():  # finished by the stop itself: not a grade
+                    continue
                 if gradebook:
                     gradebook.put(result, digest=digests[index])
+                    result = gradebook.adjusted(result, points=assignment.points)
                 results[index] = result
+                batch.graded += 1
                 if on_result:
                     on_result(result)
-    return [results[i] for i in range(len(submissions))]
+    batch.interrupted = interrupt.is_set()
+    batch.results = [results[i] for i in range(len(submissions)) if i in results]
+    return batch
 
 
 @contextmanager

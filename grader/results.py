@@ -69,6 +69,41 @@ class LoadError:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An instructor's change to a result: a check's points overridden, or points added to the total.
+
+    It lives in the gradebook, apart from the graded result, so that it survives regrading; ``original``
+    is the check's points as graded (for an override, once applied).
+    """
+
+    check: str | None  # None: ``points`` are added to the total (negative: taken off)
+    points: float
+    comment: str
+    original: float | None = None
+    made_at: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "override" if self.check else "add"
+
+    @property
+    def change(self) -> float:
+        """Points this adjustment adds to the score (negative: removes)."""
+        if self.check is None:
+            return self.points
+        return self.points - (self.original if self.original is not None else self.points)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "check": self.check, "points": self.points, "original": self.original,
+                "change": self.change, "comment": self.comment, "made_at": self.made_at}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Adjustment:
+        return cls(check=data.get("check"), points=float(data["points"]), comment=str(data.get("comment", "")),
+                   original=data.get("original"), made_at=str(data.get("made_at", "")))
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check: points earned out of ``max_points``."""
 
@@ -135,6 +170,7 @@ class SubmissionResult:
     grader_version: str = ""
     graded_at: str = ""
     late: bool = False  # handed in after the due date, as the platform recorded it (never guessed by the grader)
+    adjustments: tuple[Adjustment, ...] = ()
 
     @property
     def status(self) -> str:
@@ -142,7 +178,7 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return float(sum(c.points for c in self.checks))
+        return float(sum(c.points for c in self.checks) + sum(a.points for a in self.adjustments if a.check is None))
 
     @property
     def max_score(self) -> float:
@@ -182,6 +218,7 @@ class SubmissionResult:
             "grader_version": self.grader_version,
             "graded_at": self.graded_at,
             "late": self.late,
+            "adjustments": [a.to_dict() for a in self.adjustments],
         }
 
     @classmethod
@@ -201,4 +238,5 @@ class SubmissionResult:
             grader_version=data.get("grader_version", ""),
             graded_at=data.get("graded_at", ""),
             late=bool(data.get("late", False)),
+            adjustments=tuple(Adjustment.from_dict(a) for a in data.get("adjustments", ())),
         )

@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 
 import throughput  # noqa: E402
 
 
+@pytest.mark.slow
 def test_a_tiny_run_grades_every_style_and_ends_with_the_ratio():
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "throughput.py"), "--count", "6", "--workers", "2",
                           "--kernel-sample", "0"], capture_output=True, text=True, timeout=600, check=True)

@@ -50,7 +50,7 @@ def test_grade_writes_every_report_and_exits_0_despite_a_failing_submission(caps
     assert results["bob"]["status"] == "error" and results["bob"]["error"]["kind"] == "syntax-error"
     with (out / "grades.csv").open(newline="", encoding="utf-8") as handle:
         assert sorted(r["student"] for r in csv.DictReader(handle)) == ["alice", "bob"]
-    assert "graded 2 submission(s), 1 ok, 1 with errors; wrote 5 file(s)" in stdout
+    assert f"graded 2 submission(s); class of 2: mean 5/10, 1 could not be graded; wrote 5 file(s); open {out / 'index.html'}" in stdout
     assert "alice: 10/10" in stderr and "bob: 0/10 (error: syntax-error)" in stderr
 
 
@@ -128,3 +128,39 @@ def test_binding_detects_free_style_code_unless_the_spec_is_required(capsys):
         result = json.loads(stdout)
         assert code == 0 and result["score"] == result["max_score"], flags
         assert result["binding"]["style"] != "class"
+
+# -- what is graded, once ------------------------------------------------------------------------------
+
+def test_a_submission_given_twice_is_graded_once_with_a_note(capsys, class_folder, tmp_path):
+    out = tmp_path / "reports"
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), str(class_folder / "alice.py"), "-a", "two-layer",
+                               "-o", str(out), "--timeout", "20")
+    assert code == 0, stderr
+    assert f"grader: note: {class_folder / 'alice.py'} was given twice: graded once, as alice" in stderr
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert sorted(r["student"] for r in results) == ["alice", "bob"]
+    assert {p.name for p in out.glob("*.html")} == {"alice.html", "bob.html", "index.html"}
+    assert "wrote 5 file(s)" in stdout
+
+
+def test_two_files_with_one_student_id_are_an_error_naming_both(capsys, class_folder, tmp_path):
+    other = tmp_path / "resubmitted"
+    other.mkdir()
+    shutil.copy(LOSS_SUM, other / "alice.py")
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), str(other), "-a", "two-layer",
+                               "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert str(class_folder / "alice.py") in stderr and str(other / "alice.py") in stderr
+    assert "two submissions have the student id 'alice.py'" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_text_file_is_treated_alike_by_check_grade_and_a_folder(capsys, class_folder, tmp_path):
+    notes = class_folder / "notes.txt"
+    notes.write_text("print('not a lab')\n")
+    message = f"grader: error: {notes} is not a .py or .ipynb file\n"
+    assert run(capsys, "check", str(notes), "-a", "two-layer")[::2] == (2, message)
+    assert run(capsys, "grade", str(notes), "-a", "two-layer", "-o", str(tmp_path / "o"))[::2] == (2, message)
+    code, _, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(tmp_path / "r"),
+                          "--timeout", "20")
+    assert code == 0 and f"grader: note: skipped {notes}: not a .py or .ipynb file" in stderr

@@ -1,12 +1,15 @@
 """Verdicts of the grading core on student-like submissions with known mistakes."""
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from conftest import FAST, FILES, ROOT, grade_file
 from grader import load_assignment
 from grader.grading import grade_submission
+from grader.reports.text import format_text
 from grader.sandbox.submission import from_path
+from grader.sandbox.worker import Limits
 from grader.spec.assignment import builtin_names
 
 CHECKS = ("init", "forward", "loss", "gradients", "update", "descent")
@@ -86,7 +89,7 @@ def test_syntax_error_reports_line(two_layer_fixtures):
 
 def test_notebook_syntax_error_reports_cell_and_line(two_layer_fixtures):
     error = two_layer_fixtures["error_syntax.ipynb"].error
-    assert error.cell == 3 and error.line is not None
+    assert error.cell == 4 and error.line is not None  # the fourth cell on screen (a markdown cell first)
 
 
 def test_top_level_exception_is_a_note_not_a_zero(two_layer_fixtures):
@@ -184,3 +187,44 @@ def test_a_grader_failure_that_persists_is_reported_as_internal(monkeypatch):
     result = grade_file(FILES / "two_layer" / "passes_mean.py")
     assert result.status == "error" and result.error.kind == "internal" and result.error.source == "grader"
     assert "grader bug" in result.error.traceback and result.score == 0
+
+
+# -- where an endless loop was stuck ---------------------------------------------------------------------
+
+SHORT = Limits(load_timeout=2.0, request_timeout=2.0)
+
+
+def test_an_endless_top_level_loop_names_its_line(two_layer_fixtures):
+    error = two_layer_fixtures["error_infinite_loop.py"].error
+    loop_lines = {n for n, text in enumerate((FILES / "two_layer" / "error_infinite_loop.py").read_text()
+                                             .splitlines(), start=1) if text.startswith(("while True", "    pass"))}
+    assert error.kind == "timeout" and error.file == "error_infinite_loop.py"
+    assert error.line in loop_lines, error
+    assert f"it was still running line {error.line}" in error.message
+    assert f"(error_infinite_loop.py, line {error.line})" in format_text(two_layer_fixtures["error_infinite_loop.py"])
+
+
+def test_a_method_that_never_returns_names_its_line_and_function(tmp_path):
+    source = (FILES / "two_layer" / "passes_mean.py").read_text().split("\n\nX = np.array")[0]
+    path = tmp_path / "spins.py"
+    path.write_text(source.replace("    def forward(self, X):\n",
+                                   "    def forward(self, X):\n        while X is not None:\n            X = X\n", 1) + "\n")
+    line = path.read_text().splitlines().index("            X = X") + 1
+    result = grade_file(path, limits=SHORT)
+    forward = result.check("forward")
+    assert forward.diagnoses[0].tag == "timeout"
+    assert forward.evidence["line"] in (line - 1, line)
+    assert f"in forward() (spins.py, line {forward.evidence['line']})" in forward.message
+
+
+def test_a_notebook_stuck_at_load_names_the_cell_as_the_student_counts_it(tmp_path):
+    cells = [nbformat.v4.new_markdown_cell("# XOR lab"), nbformat.v4.new_code_cell("import numpy as np"),
+             nbformat.v4.new_markdown_cell("## Training"),
+             nbformat.v4.new_code_cell("epoch = 0\nwhile True:\n    epoch += 1")]
+    path = tmp_path / "lab.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    result = grade_file(path, limits=SHORT)
+    assert result.error.kind == "timeout"
+    assert (result.error.file, result.error.cell) == ("lab.ipynb", 4), "the fourth cell on screen"
+    assert result.error.line in (2, 3)
+    assert f"(lab.ipynb, cell 4, line {result.error.line})" in format_text(result)

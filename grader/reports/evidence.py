@@ -144,7 +144,7 @@ def where(*, file: Any, cell: Any, line: Any) -> str:
     """``lab.ipynb, cell 3, line 5`` from whichever parts are known."""
     parts = [str(file)] if file else []
     if cell:
-        parts.append(f"code cell {cell}")
+        parts.append(f"cell {cell}")
     if line:
         parts.append(f"line {line}")
     return ", ".join(parts)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import jinja2
 
 from grader.spec.assignment import Assignment
-from grader.reports.base import ReportFormat, ReportOptions
+from grader.reports.base import ReportFormat, ReportOptions, write_atomic
 from grader.reports.evidence import Excerpt, fmt
 from grader.reports.marksheet import CONTEXT_LINES, mark_sheet, source_excerpt
 from grader.reports.plots import loss_plot
@@ -91,11 +91,13 @@ def render_sheet(*, result: SubmissionResult, assignment: Assignment, env: jinja
 
 
 def render_index(*, results: Sequence[SubmissionResult], assignment: Assignment,
-                 env: jinja2.Environment | None = None, href: Callable[[str], str] | None = None) -> str:
-    """The class summary page of a batch, linking each student's mark sheet (``href``: its file name)."""
+                 env: jinja2.Environment | None = None, href: Callable[[str], str] | None = None,
+                 notes: Sequence[str] = ()) -> str:
+    """The class summary page of a batch, linking each student's mark sheet (``href``: its file name);
+    ``notes`` are shown at the top (e.g. that the reports are partial)."""
     env = env or environment()
     summary = class_summary(results=results, assignment=assignment,
-                            href=href or sheet_names([r.student for r in results]).__getitem__)
+                            href=href or sheet_names([r.student for r in results]).__getitem__, notes=notes)
     return env.get_template("index.html.j2").render(c=summary, assignment=assignment)
 
 
@@ -110,10 +112,8 @@ class HtmlFormat(ReportFormat):
         names = sheet_names([r.student for r in results])
         written = []
         for result in results:
-            path = out / names[result.student]
-            path.write_text(render_sheet(result=result, assignment=assignment, env=env), encoding="utf-8")
-            written.append(path)
-        index = out / "index.html"
-        index.write_text(render_index(results=results, assignment=assignment, env=env, href=names.__getitem__),
-                         encoding="utf-8")
-        return [*written, index]
+            written.append(write_atomic(out, names[result.student],
+                                        render_sheet(result=result, assignment=assignment, env=env)))
+        index = render_index(results=results, assignment=assignment, env=env, href=names.__getitem__,
+                             notes=options.notes)
+        return [*written, write_atomic(out, "index.html", index)]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from grader.spec.assignment import Assignment
-from grader.reports.base import ReportFormat, ReportOptions
+from grader.reports.base import ReportFormat, ReportOptions, write_atomic
 from grader.results import SubmissionResult
 
 
@@ -33,6 +33,4 @@ class JsonFormat(ReportFormat):
 
     def write(self, *, results: Sequence[SubmissionResult], assignment: Assignment, out: Path,
               options: ReportOptions = ReportOptions()) -> list[Path]:
-        path = out / "results.json"
-        path.write_text(to_json(results) + "\n", encoding="utf-8")
-        return [path]
+        return [write_atomic(out, "results.json", to_json(results) + "\n")]

@@ -104,6 +104,28 @@ class MarkSheet:
     predictions: tuple[Prediction, ...]
     warnings: tuple[str, ...]
     output: str
+    adjustments: tuple[AdjustmentView, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdjustmentView:
+    """An instructor's adjustment as a sheet shows it."""
+
+    what: str  # "gradients: 1 -> 2 points" or "added to the total"
+    change: str  # "+1", "-0.5"
+    comment: str
+    made_at: str
+
+
+def adjustment_views(result: SubmissionResult) -> tuple[AdjustmentView, ...]:
+    """The adjustments of ``result`` in words (shared by the mark sheet and the class summary)."""
+    views = []
+    for a in result.adjustments:
+        what = (f"{a.check}: {a.original:g} -> {a.points:g} points" if a.check and a.original is not None
+                else f"{a.check}: set to {a.points:g} points" if a.check else "points added to the total")
+        views.append(AdjustmentView(what=what, change=f"{a.change:+g}", comment=a.comment,
+                                    made_at=readable_time(a.made_at) if a.made_at else ""))
+    return tuple(views)
 
 
 def readable_time(stamp: str) -> str:
@@ -119,7 +141,7 @@ def readable_time(stamp: str) -> str:
 
 def source_excerpt(*, submission: str | Path, file: str | None, cell: int | None, line: int | None,
                    context: int = CONTEXT_LINES) -> Excerpt | None:
-    """The student's lines around ``line`` (of code cell ``cell`` for notebooks), or None if unreadable."""
+    """The student's lines around ``line`` (of the notebook's cell ``cell``), or None if unreadable."""
     if not line:
         return None
     path = Path(submission)
@@ -127,8 +149,8 @@ def source_excerpt(*, submission: str | Path, file: str | None, cell: int | None
         path = path / file
     try:
         if path.suffix == ".ipynb":
-            cells = [c for c in read_notebook(path).cells if c.get("cell_type") == "code"]
-            if not cell or not 1 <= cell <= len(cells):
+            cells = read_notebook(path).cells  # numbered as the student sees them: every cell counts
+            if not cell or not 1 <= cell <= len(cells) or cells[cell - 1].get("cell_type") != "code":
                 return None
             source = cells[cell - 1].get("source", "")
             source = "".join(source) if isinstance(source, list) else source
@@ -243,7 +265,7 @@ def mark_sheet(*, result: SubmissionResult, assignment: Assignment) -> MarkSheet
         plot=loss_plot(descent_evidence) if descent_evidence else None,
         descent=facts,
         predictions=predictions(descent_evidence, one_hot=assignment.one_hot),
-        warnings=result.warnings, output=result.output,
+        warnings=result.warnings, output=result.output, adjustments=adjustment_views(result),
     )
 
 

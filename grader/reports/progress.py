@@ -15,12 +15,26 @@ from typing import Callable, TextIO
 from grader.results import SubmissionResult
 
 BAR_WIDTH = 20
+MIN_BAR = 6
+NAME_ROOM = 28  # a student id this long is shown whole before the bar is as wide as it can be
 
 
 def plain_line(*, done: int, total: int, result: SubmissionResult) -> str:
     """``[3/7] carol: 5/10``, and the error kind when the submission could not be graded."""
     line = f"[{done}/{total}] {result.student}: {result.score:g}/{result.max_score:g}"
     return line + (f" ({result.status}: {result.error.kind})" if result.error else "")
+
+
+def shorten_middle(name: str, room: int, more: str = "…") -> str:
+    """``name`` in at most ``room`` characters, cut in the middle (``alice_s…_lab2``): student ids often
+    share their start (a course prefix) or their end (``_lab2``), so both ends are kept."""
+    if len(name) <= room:
+        return name
+    if room <= len(more):
+        return name[:max(room, 0)]
+    keep = room - len(more)
+    head = (keep + 1) // 2
+    return name[:head] + more + name[len(name) - (keep - head):]
 
 
 def duration(seconds: float) -> str:
@@ -100,24 +114,28 @@ class Progress:
     def status_line(self, result: SubmissionResult | None = None) -> str:
         """``grading ████░░ 3/7  43%  1.2/s  ETA 0:04  carol 5/10`` fitted to the terminal width."""
         fraction = self.done / self.total if self.total else 1.0
-        filled = int(round(BAR_WIDTH * fraction))
         full, empty, more = self.glyphs
         elapsed = self.clock() - self.started
         eta = self.eta()
-        parts = [f"grading {full * filled}{empty * (BAR_WIDTH - filled)}", f"{self.done}/{self.total}",
-                 f"{fraction:4.0%}"]
+        stats = [f"{self.done}/{self.total}", f"{fraction:4.0%}"]
         if self.done and elapsed > 0:
-            parts.append(rate_text(self.done / elapsed))
-        parts.append(f"ETA {duration(eta)}" if eta is not None and self.done < self.total
+            stats.append(rate_text(self.done / elapsed))
+        stats.append(f"ETA {duration(eta)}" if eta is not None and self.done < self.total
                      else f"in {duration(elapsed)}" if self.done else "ETA --:--")
-        line = "  ".join(parts)
         width = max((self.width or shutil.get_terminal_size((80, 24)).columns) - 1, 10)
+        tail = ""
+        bar = BAR_WIDTH
         if result is not None:
             score = f" {result.score:g}/{result.max_score:g}"
-            room = width - len(line) - 2 - len(score)
-            name = result.student if len(result.student) <= room else result.student[: max(room - 1, 0)] + more
+            # the bar gives up width (down to MIN_BAR) before the student's name is shortened
+            fixed = len("grading ") + len("  ".join(["", *stats])) + 2 + len(score)
+            wanted = min(len(result.student), NAME_ROOM)
+            bar = max(MIN_BAR, min(BAR_WIDTH, width - fixed - wanted))
+            room = width - fixed - bar
             if room > 1:
-                line += "  " + name + score
+                tail = "  " + shorten_middle(result.student, room, more) + score
+        filled = int(round(bar * fraction))
+        line = "  ".join([f"grading {full * filled}{empty * (bar - filled)}", *stats]) + tail
         return line[:width]
 
     def _draw(self, line: str) -> None:

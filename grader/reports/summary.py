@@ -14,7 +14,7 @@ from grader.spec.assignment import Assignment
 from grader.diagnosis.catalogue import describe
 from grader.checks import CHECKS
 from grader.reports.evidence import where
-from grader.reports.marksheet import readable_time
+from grader.reports.marksheet import AdjustmentView, adjustment_views, readable_time
 from grader.reports.plots import Histogram, score_histogram
 from grader.results import SubmissionResult
 
@@ -86,6 +86,8 @@ class ClassSummary:
     grader_version: str
     tags: tuple[str, ...]
     checks: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # about the batch, e.g. that these reports are partial
+    adjustments: tuple[tuple[str, str, AdjustmentView], ...] = ()  # (student, href, adjustment)
 
 
 def _status_label(result: SubmissionResult) -> str:
@@ -148,7 +150,7 @@ def _span(stamps: Sequence[str]) -> str:
 
 
 def class_summary(*, results: Sequence[SubmissionResult], assignment: Assignment,
-                  href: Callable[[str], str]) -> ClassSummary:
+                  href: Callable[[str], str], notes: Sequence[str] = ()) -> ClassSummary:
     """The class page's data; ``href`` gives the mark sheet file of a student."""
     graded = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]
@@ -171,4 +173,7 @@ def class_summary(*, results: Sequence[SubmissionResult], assignment: Assignment
         grader_version=", ".join(sorted({r.grader_version for r in results if r.grader_version})) or "unknown",
         tags=tuple(sorted({t for r in results for t in r.diagnoses})),
         checks=tuple(assignment.points),
+        notes=tuple(notes),
+        adjustments=tuple((r.student, href(r.student), view) for r in sorted(results, key=lambda r: r.student.lower())
+                          for view in adjustment_views(r)),
     )

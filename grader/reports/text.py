@@ -45,7 +45,18 @@ def error_feedback(result: SubmissionResult) -> str:
     who = "the grader failed" if e.source == "grader" else "could not grade your submission"
     text = f"ERROR [{e.kind}] {who}: {e.message}{where(e)}"
     hint = describe(e.kind).hint
-    return text + (f"\nhint: {hint}" if hint else "")
+    return text + (f"\nhint: {hint}" if hint else "") + traceback_block(e.traceback)
+
+
+TRACEBACK_LINES = 12
+
+
+def traceback_block(traceback: object) -> str:
+    """The student's traceback (its last lines), shown wherever a hint says to read it; ``""`` if none."""
+    if not isinstance(traceback, str) or not traceback.strip():
+        return ""
+    lines = traceback.rstrip().splitlines()[-TRACEBACK_LINES:]
+    return "\ntraceback (your code):\n" + "\n".join("  " + line for line in lines)
 
 
 def check_feedback(check: CheckResult, *, level: str = "full") -> str:
@@ -58,6 +69,7 @@ def check_feedback(check: CheckResult, *, level: str = "full") -> str:
         lines.append(f"[{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
         if entry.hint:
             lines.append(f"hint: {entry.hint}")
+    lines.append(traceback_block(check.evidence.get("traceback")).lstrip("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -88,10 +100,9 @@ def format_text(result: SubmissionResult, *, color: bool = False, level: str = "
     if result.binding.get("summary"):
         lines.append(paint(f"bound to: {result.binding['summary']}", "dim"))
     if result.error:
-        first, _, hint = error_feedback(result).partition("\n")
+        first, _, rest = error_feedback(result).partition("\n")
         lines.append(paint(first, "bad"))
-        if hint:
-            lines.append(f"  {hint}")
+        lines += [f"  {line}" for line in rest.splitlines()]
     explained: set[str] = set()
     for c in result.checks:
         mark = paint("PASS", "ok") if c.passed else paint("FAIL", "bad")
@@ -106,6 +117,10 @@ def format_text(result: SubmissionResult, *, color: bool = False, level: str = "
             lines.append(f"       [{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
             if entry.hint:
                 lines.append(f"       hint: {entry.hint}")
+        trace = c.evidence.get("traceback")
+        if trace not in explained:  # the same failure in several checks: its traceback once
+            explained.add(str(trace))
+            lines += [f"       {line}" for line in traceback_block(trace).strip("\n").splitlines()]
     for note in result.warnings:
         lines.append(paint(f"note: {note}", "dim"))
     lines.append(paint(total_line(result), "ok" if result.score >= result.max_score else "bold"))

@@ -81,7 +81,7 @@ class KernelWorker(Worker):
         self.manager: AsyncKernelManager | None = None
         self.client: GradingClient | None = None
         self.listener: socket.socket | None = None
-        self.counts: dict[int, int] = {}  # execution count -> code cell number
+        self.counts: dict[int, int] = {}  # execution count -> the cell's number in the notebook
         self.console: OutputBuffer | None = None  # the kernel process's own stdout and stderr
         self.output: StreamOutput | None = None  # type: ignore[assignment]  # what the student's code printed
 
@@ -181,7 +181,7 @@ class KernelWorker(Worker):
         return f"<cell {self.counts[count]}>" if count in self.counts else match.group(0)
 
     def _relabel(self, text: Any) -> Any:
-        """``<In[N]>`` (the kernel's name of a cell) as ``<cell K>`` (the notebook's code cell K)."""
+        """``<In[N]>`` (the kernel's name of a cell) as ``<cell K>`` (the notebook's cell K)."""
         return _IN_CELL.sub(self._cell_file, text) if isinstance(text, str) else text
 
     def _located(self, event: dict[str, Any]) -> dict[str, Any]:

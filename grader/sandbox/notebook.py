@@ -48,11 +48,12 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def code_cells(path: Path) -> list[dict[str, Any]]:
-    """The notebook's code cells as Python source, numbered 1, 2, ... in order."""
+    """The notebook's code cells as Python source, numbered as the student counts the notebook's cells
+    (every cell, markdown included, from 1), so that "cell 4" is the fourth cell on the screen."""
     notebook = read_notebook(path)
     transformer = TransformerManager()
     cells = []
-    for cell in notebook.cells:
+    for position, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
@@ -61,7 +62,7 @@ def code_cells(path: Path) -> list[dict[str, Any]]:
             python = transformer.transform_cell(source)
         except Exception:  # noqa: BLE001 - leave it to the compiler to report
             python = source
-        cells.append({"index": len(cells) + 1, "source": python, "original": source})
+        cells.append({"index": position, "source": python, "original": source})
     if not cells:
         raise SubmissionFailure("invalid-file", f"{path.name} has no code cells")
     return cells

@@ -77,8 +77,12 @@ def from_path(path: Path) -> Submission:
     return Submission(student=path.stem, path=path, entry=path)
 
 
-def discover(paths: Iterable[Path]) -> list[Submission]:
-    """All submissions under the given paths (a folder: each file and subfolder directly inside)."""
+def discover(paths: Iterable[Path], *, notes: list[str] | None = None) -> list[Submission]:
+    """All submissions under the given paths (a folder: each file and subfolder directly inside).
+
+    The same file or folder given twice (a folder and a file inside it) is one submission; files that are
+    not .py or .ipynb in a folder are skipped. Both are said in ``notes`` when given.
+    """
     found: list[Submission] = []
     for path in paths:
         if not path.exists():
@@ -93,14 +97,27 @@ def discover(paths: Iterable[Path]) -> list[Submission]:
                 continue
             if child.is_dir() or child.suffix in SUFFIXES:
                 found.append(from_path(child))
+            elif notes is not None:
+                notes.append(f"skipped {child}: not a .py or .ipynb file")
     if not found:
         raise SubmissionNotFoundError("no submissions found in " + ", ".join(str(p) for p in paths))
-    return _unique_students(found)
+    return _unique_students(found, notes)
 
 
-def _unique_students(found: list[Submission]) -> list[Submission]:
-    """Students sharing an id (``lab.py`` and ``lab.ipynb``) are told apart by their file name."""
-    counts: dict[str, int] = {}
+def _unique_students(found: list[Submission], notes: list[str] | None = None) -> list[Submission]:
+    """One submission per file (repeats dropped, with a note). Students sharing an id (``lab.py`` and
+    ``lab.ipynb``) are told apart by their file name."""
+    seen: dict[Path, Submission] = {}
+    unique = []
     for s in found:
+        real = s.path.resolve()
+        if real in seen:
+            if notes is not None:
+                notes.append(f"{s.path} was given twice: graded once, as {seen[real].student}")
+            continue
+        seen[real] = s
+        unique.append(s)
+    counts: dict[str, int] = {}
+    for s in unique:
         counts[s.student] = counts.get(s.student, 0) + 1
-    return [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in found]
+    return [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in unique]

@@ -30,6 +30,7 @@ from grader.sandbox.remote import Encoder, Ref, decode
 from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
+SAMPLE_GRACE = 0.25  # seconds a missed deadline waits for the stack sample the worker is sending
 
 
 BLOCKED_PACKAGES = ("grader", "reference")
@@ -264,15 +265,21 @@ class Worker:
         """
         limit = timeout or self.limits.request_timeout
         self.sequence += 1
+        stuck: dict[str, Any] | None = None  # where the student's code was, sampled near the deadline
         try:
-            wire.write_message(self.request_w, {**header, "id": self.sequence}, blobs)
-            reply, reply_blobs = wire.read_message(self.reply_r, time.monotonic() + limit)
+            wire.write_message(self.request_w, {**header, "id": self.sequence, "deadline": limit}, blobs)
+            deadline = time.monotonic() + limit
+            while True:
+                reply, reply_blobs = wire.read_message(self.reply_r, deadline)
+                if "sample" not in reply or "ok" in reply:
+                    break
+                stuck = stack_sample(reply) if reply.get("for") == self.sequence else stuck
             if reply.get("id") != self.sequence or not isinstance(reply.get("ok"), bool):
                 raise wire.WireError("a reply did not answer the request sent")
         except wire.WireTimeout:
+            stuck = stuck or self._late_sample()
             self.kill()
-            raise SubmissionFailure("timeout", f"no answer within {limit:g} s "
-                                    "(an endless loop, or far too much work?)") from None
+            raise timeout_failure(limit, stuck) from None
         except (wire.WireClosed, BrokenPipeError):
             raise self._death() from None
         except wire.WireError as exc:
@@ -290,6 +297,14 @@ class Worker:
                 line=error.get("line"), file=error.get("file"), traceback=error.get("traceback"),
             )
         return {**reply, "blobs": reply_blobs}
+
+    def _late_sample(self, wait: float = SAMPLE_GRACE) -> dict[str, Any] | None:
+        """A stack sample already on its way when the deadline passed (a busy machine delays it)."""
+        try:
+            message, _ = wire.read_message(self.reply_r, time.monotonic() + wait)
+        except (wire.WireError, OSError):
+            return None
+        return stack_sample(message) if message.get("for") == self.sequence else None
 
     def load(self, unit: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the submission; returns the problems met while running it (events)."""
@@ -409,6 +424,27 @@ class Worker:
         if self.cap is not None:
             self.cap.release()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def stack_sample(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The place a worker's stack sample names (``file``, ``line``, ``function``), or None if malformed."""
+    sample = message.get("sample")
+    if not isinstance(sample, dict):
+        return None
+    file, line, function = sample.get("file"), sample.get("line"), sample.get("function")
+    if not (isinstance(file, str) and type(line) is int and isinstance(function, str)):
+        return None
+    return {"file": file[:200], "line": line, "function": function[:100]}
+
+
+def timeout_failure(limit: float, stuck: dict[str, Any] | None) -> SubmissionFailure:
+    """A missed deadline, with where the student's code was running when it passed (when sampled)."""
+    message = f"no answer within {limit:g} s (an endless loop, or far too much work?)"
+    if stuck is None:
+        return SubmissionFailure("timeout", message)
+    inside = f" in {stuck['function']}()" if not stuck["function"].startswith("<") else ""
+    return SubmissionFailure("timeout", f"{message}: it was still running line {stuck['line']}{inside}",
+                             line=stuck["line"], file=stuck["file"])
 
 
 def call_step(encoder: Encoder, ref: Ref, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -267,6 +267,7 @@ def detected_template_fixtures() -> dict[tuple[str, str], SubmissionResult]:
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NETS.values()))
 def test_detection_gives_every_template_fixture_its_template_verdict(request, detected_template_fixtures, name):
     """Every known mistake of the mutant catalogue, bound by detection instead of the template's names, gets

@@ -192,6 +192,7 @@ def test_diagnosis_names_the_layers(request, assignment, name):
         assert all(f"layer {layers[0]}" in d.message for d in found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", sorted(ASSIGNMENT_DIRS))
 def test_verdicts_are_the_same_on_other_seeds(request, reseeded_fixtures, assignment):
     """Other probes (EXTRA_SEEDS), same verdict and tags for every check but descent (its training has its own seed).

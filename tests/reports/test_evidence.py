@@ -17,7 +17,7 @@ def test_fmt(value, text):
 
 def test_parameter_names_and_locations():
     assert parameter_name("W1@0") == "W1" and parameter_name("b2@1") == "b2, set 2" and parameter_name("W3") == "W3"
-    assert where(file="lab.ipynb", cell=3, line=5) == "lab.ipynb, code cell 3, line 5"
+    assert where(file="lab.ipynb", cell=3, line=5) == "lab.ipynb, cell 3, line 5"
     assert where(file="lab.py", cell=None, line=7) == "lab.py, line 7" and where(file=None, cell=None, line=None) == ""
 
 

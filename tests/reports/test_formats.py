@@ -88,7 +88,7 @@ def test_grades_csv_has_a_header_and_one_row_per_student(reports, results):
     with (out / "grades.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     checks = list(ASSIGNMENT.points)
-    assert rows[0] == ["student", "status", "score", "max_score", *checks, "diagnoses"]
+    assert rows[0] == ["student", "status", "score", "max_score", *checks, "diagnoses", "adjustments"]
     assert len(rows) == 1 + len(results)
     for row in rows[1:]:
         record = dict(zip(rows[0], row))

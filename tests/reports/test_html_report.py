@@ -228,9 +228,9 @@ def test_exception_in_a_check_shows_where_the_code_failed():
     _, page = sheet("starter")
     row = check_row(page, "init")
     facts = row.find("dl", class_="facts").text()
-    assert f"Where {check.evidence['file']}, code cell {check.evidence['cell']}, line {check.evidence['line']}" in facts
+    assert f"Where {check.evidence['file']}, cell {check.evidence['cell']}, line {check.evidence['line']}" in facts
     figure = row.find("figure", class_="code")
-    assert f"code cell {check.evidence['cell']}, line {check.evidence['line']}" in figure.find("figcaption").text()
+    assert f"cell {check.evidence['cell']}, line {check.evidence['line']}" in figure.find("figcaption").text()
     current = figure.find("span", class_="current").text()
     assert current.startswith(str(check.evidence["line"])) and "NotImplementedError" in current
     traceback = row.find("details", class_="print-open")
@@ -261,10 +261,10 @@ def test_ungradable_sheet_explains_the_error_with_the_students_code():
 def test_ungradable_notebook_names_the_code_cell():
     _, page = sheet("notebook_syntax_error")
     alert = page.find("section", class_="alert")
-    assert "In notebook_syntax_error.ipynb, code cell 2, line 2." in alert.text()
-    assert "of code cell 2" in alert.find("figcaption").text()
+    assert "In notebook_syntax_error.ipynb, cell 3, line 2." in alert.text()
+    assert "of cell 3" in alert.find("figcaption").text()
     assert alert.find("span", class_="current").text() == "2 " + BROKEN_NOTEBOOK_CELLS[1].splitlines()[1].strip()
-    assert code_excerpt(graded()["notebook_syntax_error"]).cell == 2
+    assert code_excerpt(graded()["notebook_syntax_error"]).cell == 3
 
 
 def test_grader_failure_is_not_blamed_on_the_student():

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from grader.reports.progress import Progress, duration, is_terminal, plain_line, rate_text
+from grader.reports.progress import shorten_middle, Progress, duration, is_terminal, plain_line, rate_text
 from grader.results import CheckResult, LoadError, SubmissionResult
 
 
@@ -67,12 +67,23 @@ def test_errors_get_a_line_of_their_own_above_the_bar():
     assert final.startswith("grading ████████████████████  2/2  100%  1.0/s  in 0:02  bob 1/2")
 
 
-def test_the_line_fits_the_terminal_by_shortening_the_name():
+def test_the_line_fits_the_terminal_by_shortening_the_middle_of_the_name():
     stream = Terminal()
     progress = Progress(total=1, stream=stream, clock=Clock(), width=60)
-    progress(result("a_student_with_a_remarkably_long_folder_name"))
+    progress(result("cs101_2026_student_with_a_remarkably_long_name_lab2"))
     line = stream.getvalue().split("\r")[-1]
-    assert len(line) <= 59 and line.endswith("… 1/2")
+    name = line.split("  ")[-1].rsplit(" ", 1)[0]
+    assert len(line) <= 59 and line.endswith("_lab2 1/2"), line
+    assert name.startswith("cs101") and "…" in name, "both ends of the id stay readable"
+
+
+@pytest.mark.parametrize("room", [3, 8, 13, 40])
+def test_shortened_names_keep_both_ends_and_fit(room):
+    name = "cs101_alice_wonderland_lab2"
+    short = shorten_middle(name, room)
+    assert len(short) == min(room, len(name))
+    if room < len(name):
+        assert short[0] == "c" and short.endswith("2") and "…" in short
 
 
 def test_ascii_terminals_get_ascii_glyphs():

@@ -66,7 +66,7 @@ def test_submissions_that_could_not_be_graded_come_first(index, results):
     assert alert.find("h2").text() == f"⚠ {len(errors)} submissions could not be graded"
     items = alert.find_all("li")
     assert [li.find("strong").text() for li in items] == [r.student for r in errors]
-    assert "code cell 2, line 2" in items[[r.student for r in errors].index("notebook_syntax_error")].text()
+    assert "cell 3, line 2" in items[[r.student for r in errors].index("notebook_syntax_error")].text()
     bodies = page.find("table", id="students").kids("tbody")
     assert bodies[0].attrs["class"] == "pinned"
     assert [cells(r)[0] for r in bodies[0].kids("tr")] == [r.student for r in errors]

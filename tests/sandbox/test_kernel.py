@@ -68,6 +68,7 @@ def test_examples_do_not_need_a_kernel_and_the_kernel_fixtures_do():
 
 # -- the same verdicts ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_examples_get_the_same_verdicts_with_and_without_a_kernel():
     assignment = load_assignment("two-layer")
     examples = [ROOT / "submissions" / "examples"]
@@ -95,11 +96,11 @@ def test_notebook_that_needs_a_kernel_is_detected_and_graded_in_one(path, reason
 
 
 def test_syntax_error_in_a_kernel_notebook_reports_cell_and_line():
-    result = _grade(KERNEL / "error_syntax_cell3_line2.ipynb")
+    result = _grade(KERNEL / "error_syntax_cell4_line2.ipynb")
     assert "ran in a Jupyter kernel: uses %%writefile" in result.warnings
     assert result.error is not None
-    assert (result.error.kind, result.error.cell, result.error.line) == ("syntax-error", 3, 2)
-    assert result.error.file == "error_syntax_cell3_line2.ipynb"
+    assert (result.error.kind, result.error.cell, result.error.line) == ("syntax-error", 4, 2)
+    assert result.error.file == "error_syntax_cell4_line2.ipynb"
     assert result.error.message.startswith("SyntaxError:")
 
 
@@ -107,7 +108,7 @@ def test_syntax_error_in_a_kernel_notebook_reports_cell_and_line():
 
 def test_memory_limit_in_a_kernel_is_a_memory_error():
     result = _grade(KERNEL / "error_memory_at_load.ipynb", kernel="always")
-    assert result.error is not None and (result.error.kind, result.error.cell, result.error.line) == ("memory", 1, 2)
+    assert result.error is not None and (result.error.kind, result.error.cell, result.error.line) == ("memory", 2, 2)
 
 
 def test_endless_cell_in_a_kernel_is_a_timeout():

@@ -44,6 +44,7 @@ def _our_groups() -> list[str]:
     return sorted(n for n in os.listdir(CGROUPS) if n.startswith(f"grader-{os.getpid()}-")) if CGROUPS else []
 
 
+@pytest.mark.slow
 def test_forked_and_spawned_workers_give_the_same_results():
     assignment = load_assignment("two-layer")
     examples = [ROOT / "submissions" / "examples"]

@@ -27,6 +27,7 @@ import builtins
 import json
 import os
 import sys
+import threading
 import traceback
 import types
 
@@ -35,11 +36,12 @@ if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shell  # noqa: E402
 import standins  # noqa: E402
+import stacksample  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-del sys.modules["shell"], sys.modules["standins"], sys.modules["wire"]
+del sys.modules["shell"], sys.modules["standins"], sys.modules["wire"], sys.modules["stacksample"]
 
 import numpy as np  # noqa: E402
 
@@ -131,6 +133,8 @@ class Server:
         self.files: set[str] = set()
         self.isolation: dict = {}
         self.request_id: object = None
+        self.write_lock = threading.Lock()  # replies and stack samples share the reply channel
+        self.watchdog = stacksample.Watchdog(send=self.write_sample, files=lambda: self.files)
 
     # -- values ---------------------------------------------------------
     def decode(self, tree: dict, blobs: list[bytes]) -> object:
@@ -201,8 +205,10 @@ class Server:
                 self.reply({"ok": True})
                 return
             encoder = Encoder(self.handles)
+            self.watchdog.arm(self.request_id, header.get("deadline"))
             try:
                 body = self.handle(str(op), header, blobs, encoder)
+                self.watchdog.disarm()
                 self.reply({"ok": True, **body}, encoder.blobs)
             except Student as exc:
                 self.reply({"ok": False, "error": exc.info})
@@ -228,7 +234,17 @@ class Server:
 
     def write(self, header: dict, blobs: list[bytes] | None = None) -> None:
         """Send a reply as it is."""
-        wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
+        self.watchdog.disarm()
+        with self.write_lock:
+            wire.write_message(self.reply_fd, {**header, "id": self.request_id}, blobs or [])
+
+    def write_sample(self, header: dict) -> None:
+        """Send a stack sample, unless a reply is being written (it runs in a signal handler: never waits)."""
+        if self.write_lock.acquire(blocking=False):
+            try:
+                wire.write_message(self.reply_fd, {**header, "id": self.request_id}, [])
+            finally:
+                self.write_lock.release()
 
     def student(self, func, *args, **kwargs):
         """Call student code; its exceptions become :class:`Student`."""
