@@ -1,29 +1,26 @@
-"""Command line: a thin layer over the API; it catches only :class:`GraderError`."""
+"""Command line: a thin layer over the API; it catches only :class:`GraderError`.
+
+Commands import what they use when they run (a check does not load the reports of a class run, the
+Jupyter kernel machinery or the platforms); the names offered as choices come from light modules.
+"""
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader import __version__
-from grader.api import (build_gradescope_autograder, check_one, render_result, write_classroom_workflow,
-                        write_reports, write_result, write_starter)
-from grader.spec.assignment import Assignment, builtin_names, load_assignment
-from grader.errors import GraderError, UsageError
-from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
-from grader.platforms.lms.gradebooks import gradebook_warnings
-from grader.grading import KERNEL_MODES, grade_paths
-from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms.classroom.output import append_github_output, github_output_path
+from grader.errors import GraderError, SubmissionNotFoundError, UsageError
+from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS, RESULT_FORMATS
 from grader.platforms.classroom.workflow import WORKFLOW_PATH
-from grader.gradebook import open_gradebook
-from grader.reports.progress import Progress
-from grader.platforms.lms.roster import load_roster
-from grader.sandbox.worker import Limits
-from grader.sandbox.submission import discover
-from grader.reports.text import use_color
+from grader.sandbox import KERNEL_MODES
+
+if TYPE_CHECKING:
+    from grader.sandbox.worker import Limits
+    from grader.spec.assignment import Assignment
 
 
 KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what the kernel-less runner does not "
@@ -41,6 +38,8 @@ def _with_binding(spec: Assignment, binding: str) -> Assignment:
 
 
 def _limits(timeout: float) -> Limits:
+    from grader.sandbox.worker import Limits
+
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     return Limits(load_timeout=timeout)
@@ -75,6 +74,15 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
           lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool, kernel: str,
           binding: str) -> None:
     """Grade every submission in PATHS (files, or folders of files and student folders)."""
+    from grader.api import write_reports
+    from grader.gradebook import open_gradebook
+    from grader.grading import grade_paths
+    from grader.platforms.lms.gradebooks import gradebook_warnings
+    from grader.platforms.lms.roster import load_roster
+    from grader.reports.progress import Progress
+    from grader.sandbox.submission import discover
+    from grader.spec.assignment import load_assignment
+
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:
@@ -110,9 +118,19 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
 def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_output: bool, timeout: float,
           seed: int, kernel: str, binding: str) -> None:
     """Grade one submission and print the result (exit 0 only at full marks)."""
-    spec = _with_binding(load_assignment(assignment), binding)
-    github_output = github_output_path() if classroom_output else None
-    result = check_one(path=path, assignment=spec, limits=_limits(timeout), seed=seed, kernel=kernel)
+    from grader.api import check_one, prewarmed_forker, render_result, write_result
+
+    limits = _limits(timeout)
+    if not path.exists():
+        raise SubmissionNotFoundError(f"no such file or folder: {path}")
+    with prewarmed_forker(limits=limits, kernel=kernel) as forker:  # it warms up while the grader imports
+        from grader.platforms.classroom.output import append_github_output, github_output_path
+        from grader.reports.text import use_color
+        from grader.spec.assignment import load_assignment
+
+        spec = _with_binding(load_assignment(assignment), binding)
+        github_output = github_output_path() if classroom_output else None
+        result = check_one(path=path, assignment=spec, limits=limits, seed=seed, kernel=kernel, forker=forker)
     color = use_color(sys.stdout)
     if output is not None:
         write_result(result=result, fmt=fmt, out=output)
@@ -127,6 +145,8 @@ def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_
 @cli.command(name="assignments")
 def list_assignments() -> None:
     """List the built-in assignments."""
+    from grader.spec.assignment import builtin_names, load_assignment
+
     for name in builtin_names():
         spec = load_assignment(name)
         click.echo(f"{name:<20} {spec.title}  ({spec.max_score:g} points)")
@@ -139,6 +159,9 @@ def list_assignments() -> None:
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def starter(assignment: str, out: Path | None, force: bool) -> None:
     """Write the starter notebook of ASSIGNMENT (a built-in name or a spec file path)."""
+    from grader.api import write_starter
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     written = write_starter(assignment=spec, out=out or Path(f"{spec.name}.ipynb"), force=force)
     click.echo(f"wrote {written}; check your work with: grader check {written} --assignment {assignment}")
@@ -159,6 +182,9 @@ def classroom() -> None:
 @click.option("--force", is_flag=True, help="Replace the workflow if it exists.")
 def classroom_init(assignment: str, submission: str | None, install: str | None, out: Path, force: bool) -> None:
     """Write the workflow that grades every push and reports the points to GitHub Classroom."""
+    from grader.api import write_classroom_workflow
+    from grader.spec.assignment import load_assignment
+
     submission = submission or f"{load_assignment(assignment).name}.ipynb"
     written = write_classroom_workflow(assignment=assignment, submission=submission, install=install, out=out,
                                        force=force)
@@ -182,6 +208,9 @@ def gradescope() -> None:
 def gradescope_build(assignment: str, out: Path, install: str | None, wheel: Path | None, timeout: float,
                      force: bool) -> None:
     """Write the autograder zip (setup.sh, run_autograder, the spec) for ASSIGNMENT."""
+    from grader.api import build_gradescope_autograder
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     written = build_gradescope_autograder(assignment=spec, out=out, install=install, wheel=wheel, timeout=timeout,
                                           force=force)
