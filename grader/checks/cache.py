@@ -4,8 +4,9 @@ The descent check shows every student's loss curve next to the reference's, trai
 initial weights for the spec's epochs: the same run for every student of an assignment at given sizes,
 and most of the time one check spends in the grader. It is computed once and stored in the grader's
 cache folder (workers run in scratch folders of their own), keyed by everything the run depends on:
-the assignment's name and version, the spec file's contents, the network and training settings (its
-seed included), the XOR inputs' bias column, the reference's source code and NumPy's version. Any
+the whole spec as loaded (name, version, network, training settings with their seed...), the network
+the run is at (the student's own sizes may differ), the XOR inputs' bias column, the reference's
+source code and NumPy's version. Any
 change gives a new key; an entry that cannot be read or does not fit is computed again.
 
 The run is evidence (the reference curve, the reference's final loss): no verdict is decided by it;
@@ -21,7 +22,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -41,12 +42,19 @@ def _reference_source() -> str:
     return digest.hexdigest()
 
 
-def _spec_file(assignment: Assignment) -> str | None:
-    source = assignment.source
-    try:
-        return hashlib.sha256(source.read_bytes()).hexdigest() if source is not None else None
-    except OSError:
-        return None
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data in a fixed order (sets sorted, mappings by key, dataclasses field by field)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
 
 
 def training_key(*, assignment: Assignment, network: Network, bias_column: bool) -> str:
@@ -55,7 +63,7 @@ def training_key(*, assignment: Assignment, network: Network, bias_column: bool)
         "format": FORMAT,
         "assignment": assignment.name,
         "version": assignment.version,
-        "spec": _spec_file(assignment),
+        "spec": _canonical(assignment),
         "network": dataclasses.asdict(network),
         "training": dataclasses.asdict(assignment.training),
         "one_hot": assignment.one_hot,
