@@ -1,30 +1,29 @@
-"""Keyword-only functions behind the command line."""
+"""Keyword-only functions behind the command line.
+
+Each function imports what it uses when it runs: ``grader check`` does not load the HTML reports, the
+Jupyter kernel machinery or the platforms it does not use.
+"""
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-from typing import Sequence
-
-from dataclasses import replace
-
-from grader.spec.assignment import FEEDBACK_LEVELS, VISIBILITIES, Assignment, Policy, load_assignment
 import csv
 import math
+import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from grader.errors import OutputExistsError, StarterNotFoundError, SubmissionNotFoundError, UsageError
-from grader.gradebook import Gradebook
-from grader.platforms.registry import DEFAULT_FORMATS, FORMATS
-from grader.reports.base import ReportOptions, write_atomic
-from grader.grading import grade_submission
-from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms.bundle import build_wheel, bundle_wheel
-from grader.platforms.classroom.pytest_tests import TEST_FILE, write_test_module
-from grader.platforms.classroom.workflow import WORKFLOW_PATH, Workflow, write_workflow
-from grader.platforms.gradescope.autograder import Autograder, build_zip
-from grader.results import SubmissionResult
-from grader.platforms.lms.roster import Roster
-from grader.sandbox.worker import Limits
-from grader.sandbox.submission import SUFFIXES, from_path
+from grader.platforms.classroom.workflow import WORKFLOW_PATH
+from grader.platforms.registry import DEFAULT_FORMATS
+from grader.spec import FEEDBACK_LEVELS, VISIBILITIES
+
+if TYPE_CHECKING:
+    from grader.gradebook import Gradebook
+    from grader.platforms.lms.roster import Roster
+    from grader.results import SubmissionResult
+    from grader.sandbox.worker import Forker, Limits
+    from grader.spec.assignment import Assignment, Policy
 
 STARTER_NAME = "starter.ipynb"
 
@@ -45,6 +44,9 @@ def write_reports(
     ``id_column`` names the Moodle file's identifier column (Moodle matches it in the site's language);
     ``notes`` are shown at the top of the class summary (e.g. that the reports are partial).
     """
+    from grader.platforms.registry import FORMATS
+    from grader.reports.base import ReportOptions
+
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown report format(s): {', '.join(unknown)} (known: {', '.join(FORMATS)})")
@@ -59,15 +61,43 @@ def write_reports(
     return written
 
 
-def check_one(*, path: Path, assignment: Assignment, limits: Limits = Limits(), seed: int = 0,
-              kernel: str = "auto") -> SubmissionResult:
-    """Grade the one submission at ``path`` (a file or a student's folder); ``kernel``: see ``grade_submission``."""
+def check_one(*, path: Path, assignment: Assignment, limits: Limits | None = None, seed: int = 0,
+              kernel: str = "auto", forker: Forker | None = None) -> SubmissionResult:
+    """Grade the one submission at ``path`` (a file or a student's folder); ``kernel``: see ``grade_submission``.
+
+    ``forker`` (from :func:`prewarmed_forker`, under the same ``limits``) starts the worker by forking it.
+    """
+    from grader.grading import grade_submission
+    from grader.sandbox.submission import SUFFIXES, from_path
+    from grader.sandbox.worker import Limits
+
     if not path.exists():
         raise SubmissionNotFoundError(f"no such file or folder: {path}")
     if path.is_file() and path.suffix not in SUFFIXES:  # as `grader grade` says of the same file
         raise SubmissionNotFoundError(f"{path} is not a .py or .ipynb file")
-    return grade_submission(submission=from_path(path), assignment=assignment, limits=limits, seed=seed,
-                            kernel=kernel)
+    return grade_submission(submission=from_path(path), assignment=assignment, limits=limits or Limits(), seed=seed,
+                            kernel=kernel, forker=forker)
+
+
+@contextmanager
+def prewarmed_forker(*, limits: Limits, kernel: str = "auto") -> Iterator[Forker | None]:
+    """A pre-warmed worker process started now, for :func:`check_one`; None where it cannot help.
+
+    Started before anything else, it loads Python, NumPy and matplotlib while the grader imports its own
+    modules and reads the submission, so that one check costs little more than the student's code. Its
+    child runs under every limit a freshly started worker has (see :mod:`grader.sandbox.zygote`). Closed
+    (with whatever it forked) on leaving.
+    """
+    from grader.sandbox.zygote import Zygote, forking_available
+
+    if kernel == "always" or not forking_available():
+        yield None
+        return
+    zygote = Zygote(limits)
+    try:
+        yield zygote
+    finally:
+        zygote.close()
 
 
 def effective_policy(*, assignment: Assignment, feedback: str | None = None,
@@ -91,15 +121,23 @@ def effective_policy(*, assignment: Assignment, feedback: str | None = None,
 
 
 def render_result(*, result: SubmissionResult, fmt: str = "text", color: bool = False,
-                  policy: Policy = Policy()) -> str:
-    """``result`` in the per-result format ``fmt`` (see :data:`grader.platforms.registry.RESULT_FORMATS`)."""
+                  policy: Policy | None = None) -> str:
+    """``result`` in the per-result format ``fmt`` (see :data:`grader.platforms.registry.RESULT_FORMATS`);
+    ``policy``: what students are shown [default: everything]."""
+    from grader.platforms.registry import RESULT_FORMATS
+    from grader.spec.assignment import Policy
+
+    policy = policy if policy is not None else Policy()
+
     if fmt not in RESULT_FORMATS:
         raise UsageError(f"unknown format: {fmt} (known: {', '.join(RESULT_FORMATS)})")
     return RESULT_FORMATS[fmt].render(result, color=color, policy=policy)
 
 
-def write_result(*, result: SubmissionResult, fmt: str, out: Path, policy: Policy = Policy()) -> Path:
+def write_result(*, result: SubmissionResult, fmt: str, out: Path, policy: Policy | None = None) -> Path:
     """Write ``result`` in the format ``fmt`` to the file ``out`` (no colour); returns the path."""
+    from grader.reports.base import write_atomic
+
     text = render_result(result=result, fmt=fmt, color=False, policy=policy)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +179,11 @@ def write_classroom_workflow(*, assignment: str, submission: str, install: str |
     to the workflow and installed from there: commit both. ``runner="python"``: GitHub Classroom's Python
     grader runs ``backprop_test.py`` (written at the repository root) instead of the grader's own step.
     """
+    from grader.platforms.bundle import bundle_wheel
+    from grader.platforms.classroom.pytest_tests import TEST_FILE, write_test_module
+    from grader.platforms.classroom.workflow import Workflow, write_workflow
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)  # a typo fails here, not in every student's repository
     if Path(assignment).is_absolute():
         raise UsageError("give the spec file's path relative to the repository root (and commit the file)")
@@ -168,6 +211,9 @@ def build_gradescope_autograder(*, assignment: Assignment, out: Path, install: s
     Without ``install`` or ``wheel``, a wheel built from this checkout goes into the zip. ``policy``: the
     command line's feedback level and visibilities, baked into ``run_autograder``.
     """
+    from grader.platforms.bundle import build_wheel
+    from grader.platforms.gradescope.autograder import Autograder, build_zip
+
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     if install is not None and wheel is not None:

@@ -1,4 +1,8 @@
-"""Command line: a thin layer over the API; it catches only :class:`GraderError`."""
+"""Command line: a thin layer over the API; it catches only :class:`GraderError`.
+
+Commands import what they use when they run (a check does not load the reports of a class run, the
+Jupyter kernel machinery or the platforms); the names offered as choices come from light modules.
+"""
 from __future__ import annotations
 
 import os
@@ -7,30 +11,22 @@ import statistics
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
 
 from grader import __version__
-from grader.api import (adjust as adjust_result, adjust_from_csv, build_gradescope_autograder, check_one,
-                        class_results, effective_policy, render_result, write_classroom_workflow, write_reports,
-                        write_result, write_starter)
-from grader.spec.assignment import BINDING_MODES, FEEDBACK_LEVELS, Assignment, builtin_names, load_assignment
-from grader.errors import GraderError, UsageError
-from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS
-from grader.platforms.bundle import install_problems
-from grader.platforms.gradescope.run import run_autograder
-from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
-from grader.grading import KERNEL_MODES, Batch, Interrupt, find_submissions, grade_batch, grade_submission
-from grader.platforms.registry import RESULT_FORMATS
-from grader.platforms.classroom.output import append_github_output, github_output_path
+from grader.errors import GraderError, SubmissionNotFoundError, UsageError
 from grader.platforms.classroom.workflow import RUNNERS, WORKFLOW_PATH
-from grader.gradebook import open_gradebook
-from grader.reports.progress import Progress
-from grader.platforms.lms.roster import load_roster
-from grader.sandbox.worker import Limits
-from grader.reports.text import use_color
-from grader.results import SubmissionResult
+from grader.platforms.registry import DEFAULT_FORMATS, LMS_FORMATS, RESULT_FORMATS
+from grader.sandbox import KERNEL_MODES
+from grader.spec import BINDING_MODES, FEEDBACK_LEVELS
+
+if TYPE_CHECKING:
+    from grader.grading import Batch, Interrupt
+    from grader.results import SubmissionResult
+    from grader.sandbox.worker import Limits
+    from grader.spec.assignment import Assignment
 
 
 KERNEL_HELP = ("Run notebooks in a Jupyter kernel: auto (only those using what the kernel-less runner does not "
@@ -54,11 +50,15 @@ VISIBILITY_HELP = ("CHECK=WHEN: when Gradescope shows a check (visible, hidden, 
 
 
 def _warn_install(install: str | None, repository: Path | None = None) -> None:
+    from grader.platforms.bundle import install_problems
+
     for problem in install_problems(install, repository=repository) if install else ():
         click.secho(f"grader: WARNING: the install line cannot work: {problem}", err=True, fg="red", bold=True)
 
 
 def _limits(timeout: float) -> Limits:
+    from grader.sandbox.worker import Limits
+
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     return Limits(load_timeout=timeout)
@@ -100,6 +100,14 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
     so grading one student again updates that student in the class's reports. Ctrl-C stops the batch,
     writes the reports of what was finished, and a second run resumes.
     """
+    from grader.api import class_results, write_reports
+    from grader.gradebook import open_gradebook
+    from grader.grading import Interrupt, find_submissions, grade_batch
+    from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
+    from grader.platforms.lms.roster import load_roster
+    from grader.reports.progress import Progress
+    from grader.spec.assignment import load_assignment
+
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:
@@ -191,10 +199,20 @@ def _stopped_by_signals(interrupt: Interrupt) -> Iterator[None]:
 def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_output: bool, timeout: float,
           seed: int, kernel: str, binding: str, feedback: str | None, visibility: tuple[str, ...]) -> None:
     """Grade one submission and print the result (exit 0 only at full marks)."""
-    spec = _with_binding(load_assignment(assignment), binding)
-    policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
-    github_output = github_output_path() if classroom_output else None
-    result = check_one(path=path, assignment=spec, limits=_limits(timeout), seed=seed, kernel=kernel)
+    from grader.api import check_one, effective_policy, prewarmed_forker, render_result, write_result
+
+    limits = _limits(timeout)
+    if not path.exists():
+        raise SubmissionNotFoundError(f"no such file or folder: {path}")
+    with prewarmed_forker(limits=limits, kernel=kernel) as forker:  # it warms up while the grader imports
+        from grader.platforms.classroom.output import append_github_output, github_output_path
+        from grader.reports.text import use_color
+        from grader.spec.assignment import load_assignment
+
+        spec = _with_binding(load_assignment(assignment), binding)
+        policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
+        github_output = github_output_path() if classroom_output else None
+        result = check_one(path=path, assignment=spec, limits=limits, seed=seed, kernel=kernel, forker=forker)
     color = use_color(sys.stdout)
     if output is not None:
         write_result(result=result, fmt=fmt, out=output, policy=policy)
@@ -209,6 +227,8 @@ def check(path: Path, assignment: str, fmt: str, output: Path | None, classroom_
 @cli.command(name="assignments")
 def list_assignments() -> None:
     """List the built-in assignments."""
+    from grader.spec.assignment import builtin_names, load_assignment
+
     for name in builtin_names():
         spec = load_assignment(name)
         click.echo(f"{name:<20} {spec.title}  ({spec.max_score:g} points)")
@@ -221,6 +241,9 @@ def list_assignments() -> None:
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def starter(assignment: str, out: Path | None, force: bool) -> None:
     """Write the starter notebook of ASSIGNMENT (a built-in name or a spec file path)."""
+    from grader.api import write_starter
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     written = write_starter(assignment=spec, out=out or Path(f"{spec.name}.ipynb"), force=force)
     click.echo(f"wrote {written}; check your work with: grader check {written} --assignment {assignment}")
@@ -247,6 +270,9 @@ def classroom() -> None:
 def classroom_init(assignment: str, submission: str | None, install: str | None, wheel: Path | None, runner: str,
                    out: Path, force: bool) -> None:
     """Write the workflow that grades every push and reports the points to GitHub Classroom."""
+    from grader.api import write_classroom_workflow
+    from grader.spec.assignment import load_assignment
+
     submission = submission or f"{load_assignment(assignment).name}.ipynb"
     _warn_install(install, repository=Path.cwd())
     written = write_classroom_workflow(assignment=assignment, submission=submission, install=install, wheel=wheel,
@@ -276,6 +302,9 @@ def gradescope() -> None:
 def gradescope_build(assignment: str, out: Path, install: str | None, wheel: Path | None, timeout: float,
                      feedback: str | None, visibility: tuple[str, ...], force: bool) -> None:
     """Write the autograder zip (setup.sh, run_autograder, the spec, the grader's wheel) for ASSIGNMENT."""
+    from grader.api import build_gradescope_autograder, effective_policy
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
     _warn_install(install)
@@ -296,6 +325,11 @@ def gradescope_build(assignment: str, out: Path, install: str | None, wheel: Pat
 def gradescope_run(assignment: str, root: Path, timeout: float, feedback: str | None,
                    visibility: tuple[str, ...]) -> None:
     """Grade Gradescope's submission and always write results.json (run_autograder calls this)."""
+    from grader.api import effective_policy, render_result
+    from grader.grading import grade_submission
+    from grader.platforms.gradescope.run import run_autograder
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     policy = effective_policy(assignment=spec, feedback=feedback, visibility=visibility)
     limits = _limits(timeout)
@@ -332,6 +366,12 @@ def adjust(student: str | None, assignment: str, check_id: str | None, points: f
            lms: str | None, roster: Path | None) -> None:
     """Override a check's points or add points for STUDENT, with a comment; kept in the gradebook
     (regrading keeps it) and shown on the mark sheet, in the summary and in every export."""
+    from grader.api import adjust as adjust_result
+    from grader.api import adjust_from_csv, class_results, write_reports
+    from grader.gradebook import open_gradebook
+    from grader.platforms.lms.roster import load_roster
+    from grader.spec.assignment import load_assignment
+
     spec = load_assignment(assignment)
     if roster is not None and lms is None:
         raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")

@@ -30,11 +30,10 @@ from grader.sandbox.notebook import code_cells, kernel_reason
 from grader.results import CheckResult, Diagnosis, LoadError, SubmissionResult
 from grader.sandbox.worker import Forker, Limits, Worker
 from grader.sandbox.zygote import ZygotePool, forking_available
+from grader.sandbox import KERNEL_MODES
 from grader.sandbox.submission import Submission, discover
 
 _CELL = re.compile(r"^<cell (\d+)>$")
-# When notebooks run in a Jupyter kernel: when they need one (auto), never, or always.
-KERNEL_MODES = ("auto", "never", "always")
 
 
 def _kernel_mode(kernel: str) -> str:

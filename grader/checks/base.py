@@ -9,6 +9,7 @@ import numpy as np
 
 from grader.spec.assignment import Assignment
 from grader.binding import Binding, BoundNet, PlanNet
+from grader.checks.cache import training_run
 from grader.results import CheckResult
 from grader.sandbox.worker import Worker
 from reference import Network, TrainingRun, xor
@@ -117,9 +118,11 @@ class Reference:
 
     @cached_property
     def training(self) -> TrainingRun:
+        """The reference's own run from :attr:`initial_params` (kept between runs: :mod:`grader.checks.cache`)."""
         X, Y = self.xor
         t = self.assignment.training
-        return self.network.train(self.initial_params, X, Y, lr=t.lr, epochs=t.epochs)
+        return training_run(assignment=self.assignment, network=self.network, bias_column=self.bias_column,
+                            compute=lambda: self.network.train(self.initial_params, X, Y, lr=t.lr, epochs=t.epochs))
 
 
 @dataclass

@@ -7,3 +7,7 @@
 - ``kernel.py``: a Jupyter kernel under the same limits, for notebooks that need one;
 - ``inside/``: the code that runs in the student's process (runner, wire format, IPython stand-in).
 """
+
+# When notebooks run in a Jupyter kernel: when they need one (auto), never, or always. Here, with no
+# import, so that the command line can offer the choice without loading the sandbox.
+KERNEL_MODES = ("auto", "never", "always")

@@ -14,16 +14,29 @@ import json
 import keyword
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from grader.errors import SubmissionFailure
 
+if TYPE_CHECKING:
+    import nbformat
+
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """The notebook at ``path`` as nbformat v4 (SubmissionFailure ``invalid-file`` if unreadable)."""
+    import nbformat  # JSON-schema validation and all: loaded only when a notebook needs converting
+
+    text, _ = _notebook_json(path)
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for bad notebooks
+        raise SubmissionFailure("invalid-file", f"{path.name} is not a valid notebook: {exc}") from None
+
+
+def _notebook_json(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text and JSON of the notebook at ``path``, a v3 or v4 notebook (else SubmissionFailure)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -41,19 +54,22 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     if major not in (3, 4):
         raise SubmissionFailure("invalid-file", f"{path.name} uses notebook format {major!r}; "
                                 "save it as nbformat 4 (File > Save in Jupyter)")
-    try:
-        return nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for bad notebooks
-        raise SubmissionFailure("invalid-file", f"{path.name} is not a valid notebook: {exc}") from None
+    return text, raw
 
 
 def code_cells(path: Path) -> list[dict[str, Any]]:
     """The notebook's code cells as Python source, numbered as the student counts the notebook's cells
-    (every cell, markdown included, from 1), so that "cell 4" is the fourth cell on the screen."""
-    notebook = read_notebook(path)
+    (every cell, markdown included, from 1), so that "cell 4" is the fourth cell on the screen.
+
+    A v4 notebook's cells are read from its JSON as they are (nbformat would only validate them, with a
+    warning at most); nbformat converts the others.
+    """
+    _, raw = _notebook_json(path)
+    listed = raw.get("cells")
+    v4 = raw.get("nbformat") == 4 and isinstance(listed, list) and all(isinstance(c, dict) for c in listed)
     transformer = TransformerManager()
     cells = []
-    for position, cell in enumerate(notebook.cells, start=1):
+    for position, cell in enumerate(listed if v4 else read_notebook(path).cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")

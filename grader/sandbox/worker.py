@@ -27,6 +27,7 @@ from typing import Any, Callable, Protocol
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.sandbox.remote import Encoder, Ref, decode
+from grader.sandbox.warmup import prepare_mplconfig
 from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
@@ -239,6 +240,8 @@ class Worker:
         self.reply_r, reply_w = os.pipe()
         out_r, out_w = os.pipe()
         env = clean_env(str(self.workdir))
+        if self.forker is None:  # a forked worker has matplotlib loaded by its zygote already
+            prepare_mplconfig(Path(env["MPLCONFIGDIR"]))
         if self.forker is not None:  # the child inherits the forker's cgroup: no migration
             self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env)
             self.process_cap = self.forker.process_cap

@@ -34,6 +34,7 @@ from typing import Any, Iterator
 
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import InternalError
+from grader.sandbox.warmup import prepare_mplconfig
 from grader.sandbox.worker import RUNNER, Limits, clean_env, worker_config
 
 SLACK = 10.0  # seconds the zygote may take beyond a wait's own timeout before it is deemed broken
@@ -66,6 +67,7 @@ class Zygote:
         self.limits = limits
         self.config = worker_config(limits)
         self.home = tempfile.mkdtemp(prefix="grader-zygote-")
+        prepare_mplconfig(Path(self.home))  # its prewarm loads matplotlib: with the grader's font list
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control = ours
         self.process = subprocess.Popen(

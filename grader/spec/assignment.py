@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from grader.errors import SpecError, UnknownAssignmentError
+from grader.spec import BINDING_MODES, FEEDBACK_LEVELS, VISIBILITIES  # noqa: F401 (names of this module too)
 from grader.spec.formats import read_spec
 from reference import Network
 
@@ -24,12 +25,9 @@ INTERFACE_FIELDS = ("style", "class", "constructor", "learning_rate", "parameter
                     "backward", "update", "init", "binding")
 # auto: the pinned template when the submission has it, else detection; spec: the pinned interface only;
 # detect: detection for every submission (the spec's names tried first).
-BINDING_MODES = ("auto", "spec", "detect")
 # What the canonical class binding needs pinned for nothing to be left to detect (the built-in specs pin them).
 TEMPLATE_FIELDS = frozenset({"style", "class", "parameters", "layout", "forward", "backward"})
 SPEC_NAMES = ("spec.toml", "spec.yaml", "spec.yml")
-FEEDBACK_LEVELS = ("full", "hint", "score")
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from grader.errors import SpecError
 
 
@@ -34,7 +32,12 @@ class YamlFormat(SpecFormat):
     suffixes = (".yaml", ".yml")
 
     def parse(self, text: str) -> dict[str, Any]:
-        data = yaml.safe_load(text)
+        import yaml  # only for YAML specs: the built-in ones are TOML
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from None
         if not isinstance(data, dict):
             raise ValueError("the top level must be a mapping")
         return data
@@ -52,5 +55,5 @@ def read_spec(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path}: unknown spec format {path.suffix!r} (use one of {', '.join(sorted(FORMATS))})")
     try:
         return fmt.parse(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, ValueError) as exc:
         raise SpecError(f"{path}: cannot read the {fmt.name} spec: {exc}") from None
