@@ -19,9 +19,8 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from grader.diagnosis.catalogue import describe
 from grader.reports.single import ResultFormat, clip, number
@@ -29,15 +28,25 @@ from grader.reports.text import error_feedback, next_step
 from grader.results import CheckResult, SubmissionResult
 from grader.spec.assignment import VISIBILITIES, Policy
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 OUTPUT_LIMIT = 8000
 OUTPUT_FORMAT = "html"
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-                         autoescape=select_autoescape(default=True, default_for_string=True),
-                         trim_blocks=False, keep_trailing_newline=True)
+
+
+@cache
+def _templates() -> Environment:
+    """The feedback templates (jinja2 is loaded only when a Gradescope document is made)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=False, keep_trailing_newline=True)
 
 
 def _render(name: str, **values: Any) -> str:
-    return _TEMPLATES.get_template(name).render(**values).strip()
+    return _templates().get_template(name).render(**values).strip()
 
 
 def _overview(result: SubmissionResult, policy: Policy) -> str:
