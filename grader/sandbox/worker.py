@@ -27,6 +27,7 @@ from typing import Any, Callable, Protocol
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.sandbox.remote import Encoder, Ref, decode
+from grader.sandbox.submission import CopyLimits, copy_submission
 from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
@@ -50,6 +51,8 @@ class Limits:
     file_size: int = 64 * 1024 * 1024
     processes: int = 64
     network: bool = True
+    sandbox: bool = True  # namespaces, own uid, seccomp (Landlock without namespaces); False: insecure
+    scratch: int = 64 * 1024 * 1024  # the worker's tmpfs: its folder and /tmp
 
 
 def _site_folders() -> list[Path]:
@@ -160,10 +163,23 @@ def clean_env(home: str) -> dict[str, str]:
     }
 
 
+def _package_folders() -> list[str]:
+    """Every folder packages may be installed in: hidden in a worker's root (the view's entries are not)."""
+    import site
+
+    found = {str(p) for p in _site_folders()} | set(site.getsitepackages()) | {site.getusersitepackages()}
+    return sorted(os.path.realpath(p) for p in found if os.path.isdir(p))
+
+
 def worker_config(limits: Limits) -> dict[str, Any]:
-    """What a worker applies to itself before running student code (see ``runner.isolate``)."""
+    """What a worker applies to itself before running student code (see ``runner.isolate`` and
+    ``inside/confine.py``)."""
     return {
         "path": [str(site_view())],
+        "sandbox": limits.sandbox,
+        "scratch": limits.scratch,
+        "tmp": os.path.realpath(tempfile.gettempdir()),
+        "mask": _package_folders(),
         "memory": limits.memory,
         "cpu": limits.cpu_time,
         "file_size": limits.file_size,
@@ -193,7 +209,7 @@ class Forker(Protocol):
     limits: Limits
     process_cap: str
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> Process: ...
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, home: Path, env: dict[str, str]) -> Process: ...
 
     def sweep(self) -> None:
         """After its child was killed and reaped: kill whatever the child left, in its session or not."""
@@ -208,15 +224,16 @@ class Worker:
             raise ValueError("a forked worker runs under its forker's limits; they differ from this worker's")
         self.limits = limits
         self.forker = forker
-        self.root = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="grader-")))
         self.workdir = self.root / "work"
         self.workdir.mkdir()
-        for path in files:
-            target = self.workdir / path.name
-            if path.is_dir():
-                shutil.copytree(path, target, symlinks=False, ignore_dangling_symlinks=True)
-            else:
-                shutil.copy2(path, target)
+        (self.root / ".stage").mkdir()  # where the worker assembles its root (in its own mount namespace)
+        try:
+            for path in files:
+                copy_submission(path, self.workdir / path.name, limits=CopyLimits())
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         self.process: Process | None = None
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
@@ -239,12 +256,12 @@ class Worker:
         out_r, out_w = os.pipe()
         env = clean_env(str(self.workdir))
         if self.forker is not None:  # the child inherits the forker's cgroup: no migration
-            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env)
+            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, home=self.root, env=env)
             self.process_cap = self.forker.process_cap
         else:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w),
-                 json.dumps(worker_config(self.limits))],
+                 json.dumps(self.config())],
                 cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(request_r, reply_w), start_new_session=True,
             )
@@ -255,6 +272,10 @@ class Worker:
             self.process_cap = self.cap.attach(self.process.pid)
         self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)
+
+    def config(self) -> dict[str, Any]:
+        """This worker's :func:`worker_config`, with its folder and the place its root is assembled."""
+        return {**worker_config(self.limits), "home": str(self.root), "stage": str(self.root / ".stage")}
 
     # -- requests ---------------------------------------------------------
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:

@@ -66,10 +66,13 @@ class Zygote:
         self.limits = limits
         self.config = worker_config(limits)
         self.home = tempfile.mkdtemp(prefix="grader-zygote-")
+        stage = os.path.join(self.home, "stage")  # the workers' root, built once in the zygote's mount namespace
+        os.mkdir(stage)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control = ours
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()), json.dumps(self.config)],
+            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()),
+             json.dumps({**self.config, "stage": stage})],
             env=clean_env(self.home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True,
         )
@@ -90,8 +93,8 @@ class Zygote:
             raise InternalError("the pre-warmed worker ended unexpectedly")
         return json.loads(data)
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> ForkedProcess:
-        reply = self._ask({"op": "fork", "cwd": str(cwd), "env": env}, fds)
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, home: Path, env: dict[str, str]) -> ForkedProcess:
+        reply = self._ask({"op": "fork", "cwd": str(cwd), "home": str(home), "env": env}, fds)
         return ForkedProcess(self, int(reply["pid"]))
 
     def reap(self, pid: int, timeout: float | None) -> int:

@@ -33,12 +33,13 @@ import types
 if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader names the import path
     sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import confine  # noqa: E402
 import shell  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-del sys.modules["shell"], sys.modules["wire"]
+del sys.modules["confine"], sys.modules["shell"], sys.modules["wire"]
 
 import numpy as np  # noqa: E402
 
@@ -365,8 +366,8 @@ def isolate(config: dict) -> dict:
     import signal
 
     done = {}
-    if config.get("network"):
-        done["network"] = _unshare_network()
+    if config.get("network") and not config.get("sandbox"):
+        done["net"] = _unshare_network()
     limits = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file_size": resource.RLIMIT_FSIZE}
     for key, which in limits.items():
         if config.get(key):
@@ -389,8 +390,8 @@ def _unshare_network() -> str:
 
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET
-        return "isolated"
-    return f"not isolated ({os.strerror(ctypes.get_errno())})"
+        return "own network namespace (no interfaces)"
+    return f"off: {os.strerror(ctypes.get_errno())}"
 
 
 def prewarm() -> None:
@@ -416,11 +417,12 @@ def zygote(control_fd: int, config: dict) -> int:
     import zygotemode
 
     del sys.path[0], sys.modules["zygotemode"]
+    mode = confine.prepare(config, config.get("stage", ""))  # one thread yet: before anything may start one
     prewarm()
-    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config))
+    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config, mode))
 
 
-def _run_child(fds: list[int], request: dict, config: dict) -> None:
+def _run_child(fds: list[int], request: dict, config: dict, mode: str) -> None:
     """In a forked child: become a worker of its own session, then serve until killed."""
     import random
 
@@ -431,13 +433,14 @@ def _run_child(fds: list[int], request: dict, config: dict) -> None:
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.close(out_fd)
+        confined = confine.confine_worker(config, mode=mode, home=request["home"], stage=config["stage"])
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         np.random.seed()  # fresh entropy, as in a new process
         random.seed()
         server = Server(request_fd, reply_fd)
-        server.isolation = isolate(config)
+        server.isolation = {**confined, **isolate(config)}
         server.serve()
     except BaseException:  # noqa: BLE001 - a child must never return into the zygote's loop
         code = 70
@@ -451,8 +454,15 @@ def kernel(connection_file: str, config: dict) -> int:
     import kernelmode
 
     del sys.path[0], sys.modules["kernelmode"]
-    return kernelmode.run(connection_file=connection_file, config=config, server_class=Server,
-                          describe=describe_exception, isolate=isolate)
+    private = os.path.join(config["home"], "connection.json")  # readable by the worker's own uid
+    with open(connection_file, "rb") as source, open(private, "wb") as copy:
+        copy.write(source.read())
+    cwd = os.getcwd()
+    mode = confine.prepare(config, config["stage"])
+    confined = confine.confine_worker(config, mode=mode, home=config["home"], stage=config["stage"])
+    os.chdir(cwd)
+    return kernelmode.run(connection_file=private, config=config, server_class=Server,
+                          describe=describe_exception, isolate=lambda c: {**confined, **isolate(c)})
 
 
 def main(argv: list[str]) -> int:
@@ -462,8 +472,12 @@ def main(argv: list[str]) -> int:
         return kernel(argv[2], json.loads(argv[3]))
     request_fd, reply_fd = int(argv[1]), int(argv[2])
     config = json.loads(argv[3]) if len(argv) > 3 else {}
+    cwd = os.getcwd()
+    mode = confine.prepare(config, config.get("stage", ""))
+    confined = confine.confine_worker(config, mode=mode, home=config.get("home", cwd), stage=config.get("stage", ""))
+    os.chdir(cwd)
     server = Server(request_fd, reply_fd)
-    server.isolation = isolate(config)
+    server.isolation = {**confined, **isolate(config)}
     server.serve()
     return 0
 
