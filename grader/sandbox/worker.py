@@ -268,7 +268,7 @@ class Worker:
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
         if self.forker is None:
-            self.cap = ProcessCap(self.limits.processes)
+            self.cap = ProcessCap(self.limits.processes, spare=1 if self.limits.sandbox else 0)  # its babysitter
             self.process_cap = self.cap.attach(self.process.pid)
         self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)

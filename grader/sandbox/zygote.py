@@ -77,7 +77,8 @@ class Zygote:
             stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True,
         )
         theirs.close()
-        self.cap = ProcessCap(limits.processes, spare=1)  # the zygote is one thread (see tests/sandbox/test_zygote.py)
+        # the zygote is one thread (see tests/sandbox/test_zygote.py); a sandboxed child keeps a babysitter
+        self.cap = ProcessCap(limits.processes, spare=2 if limits.sandbox else 1)
         self.process_cap = self.cap.attach(self.process.pid)
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = (), timeout: float | None = None) -> dict[str, Any]:

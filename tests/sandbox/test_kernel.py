@@ -150,7 +150,7 @@ def test_kernel_worker_keeps_the_sandbox_and_locates_cells(tmp_path, monkeypatch
         assert worker.get(Ref.name("where")) == [str(worker.workdir)] * 2
         environment = worker.get(Ref.name("environment"))
         assert "GRADER_SECRET" not in environment and set(clean_env("home")) <= set(environment)
-        assert worker.isolation["network"] == "isolated" or worker.isolation["network"].startswith("not isolated")
+        assert worker.isolation["net"] == "own network namespace (no interfaces)" or worker.isolation["net"].startswith("off")
         names = {entry["name"] for entry in worker.namespace()}
         assert names == {"blocked", "name", "stub", "where", "environment", "fails"}, names
         with pytest.raises(SubmissionFailure) as failure:
