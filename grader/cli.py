@@ -21,7 +21,7 @@ from grader.platforms.classroom.workflow import WORKFLOW_PATH
 from grader.gradebook import open_gradebook
 from grader.reports.progress import Progress
 from grader.platforms.lms.roster import load_roster
-from grader.sandbox.worker import Limits
+from grader.sandbox.worker import Limits, isolation_possible, platform_isolation
 from grader.sandbox.submission import discover
 from grader.reports.text import use_color
 
@@ -71,10 +71,17 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Grade every submission again, even those stored unchanged.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
 @click.option("--binding", type=click.Choice(BINDING_MODES), default="spec", show_default=True, help=BINDING_HELP)
+@click.option("--insecure", is_flag=True,
+              help="Grade even where the platform allows no isolation of student code (no namespaces, no "
+                   "Landlock, not root): its code then runs as your user. The class summary says so in red.")
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
           lms: str | None, roster: Path | None, gradebook_path: Path | None, force: bool, kernel: str,
-          binding: str) -> None:
+          binding: str, insecure: bool) -> None:
     """Grade every submission in PATHS (files, or folders of files and student folders)."""
+    if not insecure and not isolation_possible(platform_isolation()):
+        raise UsageError("this platform allows no isolation of student code (no user or mount namespaces, no "
+                         "Landlock, not root): it would run as your user and could change any file you can. "
+                         "Run in a container or VM that allows one, or pass --insecure to grade anyway.")
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:

@@ -247,7 +247,7 @@ def _grade_once(
         binding = session.binding.describe() if session.binding else {}
         return SubmissionResult(checks=checks, error=error, binding=binding, warnings=tuple(_warnings(session, error)),
                                 output="".join(session.output)[-limits.output_cap:],
-                                duration=time.monotonic() - started, **base)
+                                duration=time.monotonic() - started, isolation=dict(session.isolation), **base)
 
     try:
         if submission.entry is None:

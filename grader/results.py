@@ -134,6 +134,13 @@ class SubmissionResult:
     duration: float = 0.0
     grader_version: str = ""
     graded_at: str = ""
+    isolation: dict[str, str] = field(default_factory=dict)  # mechanism -> what held, or "off: why"
+
+    @property
+    def unprotected(self) -> bool:
+        """The code ran with none of the identity and file system protections (uid, mount, landlock)."""
+        keys = ("uid", "mount", "landlock")
+        return bool(self.isolation) and all(str(self.isolation.get(k, "off")).startswith("off") for k in keys)
 
     @property
     def status(self) -> str:
@@ -180,6 +187,7 @@ class SubmissionResult:
             "duration": round(self.duration, 4),
             "grader_version": self.grader_version,
             "graded_at": self.graded_at,
+            "isolation": dict(self.isolation),
         }
 
     @classmethod
@@ -198,4 +206,5 @@ class SubmissionResult:
             duration=data.get("duration", 0.0),
             grader_version=data.get("grader_version", ""),
             graded_at=data.get("graded_at", ""),
+            isolation=dict(data.get("isolation") or {}),
         )

@@ -86,6 +86,7 @@ class ClassSummary:
     grader_version: str
     tags: tuple[str, ...]
     checks: tuple[str, ...]
+    unprotected: tuple[str, ...] = ()  # students whose code ran without file system or identity isolation
 
 
 def _status_label(result: SubmissionResult) -> str:
@@ -171,4 +172,5 @@ def class_summary(*, results: Sequence[SubmissionResult], assignment: Assignment
         grader_version=", ".join(sorted({r.grader_version for r in results if r.grader_version})) or "unknown",
         tags=tuple(sorted({t for r in results for t in r.diagnoses})),
         checks=tuple(assignment.points),
+        unprotected=tuple(sorted(r.student for r in results if r.unprotected)),
     )

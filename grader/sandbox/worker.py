@@ -189,6 +189,25 @@ def worker_config(limits: Limits) -> dict[str, Any]:
     }
 
 
+def platform_isolation() -> dict[str, Any]:
+    """What this platform lets a worker have, found once in a throw-away process: ``namespaces`` (mount and
+    PID namespaces, with a user namespace when not root), ``landlock`` (its ABI version, 0 if none),
+    ``root`` (a dedicated uid may be taken)."""
+    home = tempfile.gettempdir()
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", str(RUNNER), "probe", "-",
+                               json.dumps({"path": [str(site_view())]})],
+                              capture_output=True, timeout=60, env=clean_env(home), cwd=home, check=True)
+        return dict(json.loads(done.stdout))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {"namespaces": False, "landlock": 0, "root": False}
+
+
+def isolation_possible(found: dict[str, Any]) -> bool:
+    """Whether workers get at least one of the identity and file system protections."""
+    return bool(found.get("namespaces") or found.get("landlock") or found.get("root"))
+
+
 class Process(Protocol):
     """What :class:`Worker` needs of its process: a ``subprocess.Popen`` or a forked child."""
 

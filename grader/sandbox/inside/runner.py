@@ -466,6 +466,9 @@ def kernel(connection_file: str, config: dict) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv[1] == "probe":  # runner.py probe - CONFIG: what the platform allows, as JSON on stdout
+        print(json.dumps(confine.probe()))
+        return 0
     if argv[1] == "zygote":
         return zygote(int(argv[2]), json.loads(argv[3]))
     if argv[1] == "kernel":
