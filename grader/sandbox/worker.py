@@ -180,6 +180,7 @@ def worker_config(limits: Limits) -> dict[str, Any]:
         "scratch": limits.scratch,
         "tmp": os.path.realpath(tempfile.gettempdir()),
         "mask": _package_folders(),
+        "hidden": list(_HIDDEN_PREFIXES),
         "memory": limits.memory,
         "cpu": limits.cpu_time,
         "file_size": limits.file_size,

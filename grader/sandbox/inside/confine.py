@@ -128,22 +128,47 @@ def _inside(root: str, path: str) -> str:
     return os.path.join(root, os.path.abspath(path).lstrip("/"))
 
 
-def readable_paths(config: dict) -> list[tuple[str, str]]:
-    """(source, path in the root) of everything a worker may read: system libraries, Python, its packages."""
+def readable_paths(config: dict, *, entries: bool = True) -> list[tuple[str, str]]:
+    """(source, path in the root) of everything a worker may read: system libraries, Python, its packages.
+
+    With ``entries`` each entry of the site view is listed (Landlock's rules); without, the view and the
+    package folders it links into, whole (a root's bind mounts: fewer mounts, each hidden entry masked).
+    """
     pairs = [("/usr", "/usr")]
     for name in ("etc/ld.so.cache", "etc/localtime"):
         if os.path.isfile("/" + name):
             pairs.append(("/" + name, "/" + name))
-    for prefix in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)}:
+    for prefix in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.base_exec_prefix)}):
         if not prefix.startswith("/usr/"):
             pairs.append((prefix, prefix))
     for view in config.get("path", []):
-        for name in sorted(os.listdir(view)):
-            if not name.startswith("."):
-                pairs.append((os.path.realpath(os.path.join(view, name)), os.path.join(view, name)))
+        links = [os.path.join(view, name) for name in sorted(os.listdir(view)) if not name.startswith(".")]
+        if entries:
+            pairs += [(os.path.realpath(link), link) for link in links]
+        else:
+            folders = sorted({os.path.dirname(os.path.realpath(link)) for link in links})
+            pairs += [(folder, folder) for folder in folders if not _covered(folder, pairs)]
+            pairs.append((view, view))
     here = os.path.dirname(os.path.abspath(__file__))
     pairs.append((here, here))
     return pairs
+
+
+def _covered(path: str, pairs: list[tuple[str, str]]) -> bool:
+    return any(path == target or path.startswith(target.rstrip("/") + "/") for _, target in pairs)
+
+
+def hidden_entries(config: dict) -> list[str]:
+    """Entries of the package folders a worker must not see (the grader, the reference, their install hooks)."""
+    hidden = tuple(config.get("hidden", ()))
+    found = []
+    for folder in config.get("mask", []):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        found += [os.path.join(folder, n) for n in sorted(names) if hidden and n.lower().startswith(hidden)]
+    return found
 
 
 def build_root(stage: str, config: dict) -> int:
@@ -156,16 +181,19 @@ def build_root(stage: str, config: dict) -> int:
         elif os.path.isdir("/" + name):
             _bind("/" + name, _inside(stage, "/" + name))
             count += 1
-    for source, target in readable_paths(config):
+    for source, target in readable_paths(config, entries=False):
         _bind(source, _inside(stage, target))
         count += 1
     for node in ("null", "zero", "full", "random", "urandom"):
         _bind("/dev/" + node, _inside(stage, "/dev/" + node), writable=True)
         count += 1
-    for folder in config.get("mask", []):  # site-packages: only the view's entries are importable
-        target = _inside(stage, folder)
-        if os.path.isdir(target):
+    for entry in hidden_entries(config):
+        target = _inside(stage, entry)
+        if os.path.isdir(target) and not os.path.islink(target):
             _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
+            count += 1
+        elif os.path.isfile(target) and not os.path.islink(target):
+            _bind("/dev/null", target)
             count += 1
     for folder in ("/tmp", config["tmp"], "/proc", "/.old"):
         os.makedirs(_inside(stage, folder), exist_ok=True)
