@@ -81,6 +81,8 @@ def site_view(cache: Path | None = None) -> Path:
     root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
     view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
     if (view / ".complete").exists():
+        if view.stat().st_mode & 0o777 != 0o755:
+            view.chmod(0o755)  # a sandboxed worker reads it as a uid of its own (read-only: a bind mount)
         return view
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -92,6 +94,7 @@ def site_view(cache: Path | None = None) -> Path:
     for name, entry in entries.items():
         os.symlink(entry, building / name)
     (building / ".complete").touch()
+    building.chmod(0o755)
     try:
         building.rename(view)
     except OSError:  # another grader finished the same view first

@@ -314,8 +314,9 @@ def drop(mode: str, uid: int) -> str:
         _check(_libc.capset(header, bytes(24)), "capset")
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a uid change cleared it
-    how = "dedicated" if mode == "root" else "user namespace's (maps to the grader's uid outside)"
-    return f"uid/gid {os.getuid()} ({how}), no supplementary groups, no capabilities, no_new_privs"
+    how = (f"a dedicated uid/gid of its own (above {UID_BASE})" if mode == "root"
+           else f"uid/gid {INNER_UID} of a user namespace (the grader's uid outside it)")
+    return f"{how}, no supplementary groups, no capabilities, no_new_privs"
 
 
 _ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(platform.machine())
