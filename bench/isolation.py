@@ -7,7 +7,7 @@ shared machine falls on both):
 
 1. grades a class of ``--count`` generated notebooks (the example styles of ``throughput.py``: training at
    top level, plotting, every check) with ``grade_paths``, ``--workers`` at a time, with
-   ``Limits(sandbox=True)`` (namespaces, read-only root, own uid, seccomp) and ``Limits(sandbox=False)``
+   ``Limits(sandbox="auto")`` (namespaces, read-only root, own uid, seccomp) and ``Limits(sandbox="off")``
    (the worker as it was: same user, same file system);
 2. starts ``--starts`` workers one after another from one pre-warmed zygote, each loading a two-line
    file and answering one request: the sandbox's own cost, without the students' work around it.
@@ -36,7 +36,7 @@ from grader.sandbox.worker import Limits, Worker  # noqa: E402
 from grader.sandbox.zygote import Zygote  # noqa: E402
 from grader.spec.assignment import load_assignment  # noqa: E402
 
-SETTINGS = {"sandbox": Limits(sandbox=True), "insecure": Limits(sandbox=False)}
+SETTINGS = {"sandbox": Limits(sandbox="auto"), "insecure": Limits(sandbox="off")}
 
 
 def grade_class(folder: Path, workers: int, limits: Limits) -> tuple[float, dict[float, int], dict[str, int]]:

@@ -157,7 +157,7 @@ class KernelWorker(Worker):
         self.process = self.manager.provisioner.process  # type: ignore[union-attr]
         self.console = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                     on_flood=self.kill_group)
-        self.cap = ProcessCap(self.limits.processes, spare=1 if self.limits.sandbox else 0)  # its babysitter
+        self.cap = ProcessCap(self.limits.processes, spare=0 if self.limits.sandbox == "off" else 1)  # its babysitter
         self.process_cap = self.cap.attach(self.process.pid)
         channel = self._accept(time.monotonic() + STARTUP_TIMEOUT)
         self.request_w = channel.detach()

@@ -78,7 +78,7 @@ class Zygote:
         )
         theirs.close()
         # the zygote is one thread (see tests/sandbox/test_zygote.py); a sandboxed child keeps a babysitter
-        self.cap = ProcessCap(limits.processes, spare=2 if limits.sandbox else 1)
+        self.cap = ProcessCap(limits.processes, spare=1 if limits.sandbox == "off" else 2)
         self.process_cap = self.cap.attach(self.process.pid)
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = (), timeout: float | None = None) -> dict[str, Any]:

@@ -446,8 +446,11 @@ OFF = {key: "off: sandbox turned off (insecure)" for key in ("uid", "mount", "pi
 def prepare(config: dict, stage: str) -> str:
     """Once per zygote or lone worker, while it has one thread: the private mount namespace and the
     root at ``stage``. Returns the mode for :func:`confine_worker` ("" when no namespace may be made)."""
-    if not config.get("sandbox"):
+    if config.get("sandbox") == "off":
         return "off"
+    if config.get("sandbox") == "landlock":
+        config["unavailable"] = "namespaces not used (Landlock asked for)"
+        return ""
     try:
         mode = private_mounts()
         config["mounts"] = build_root(stage, config)

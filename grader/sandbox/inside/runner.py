@@ -366,7 +366,7 @@ def isolate(config: dict) -> dict:
     import signal
 
     done = {}
-    if config.get("network") and not config.get("sandbox"):
+    if config.get("network") and config.get("sandbox") == "off":
         done["net"] = _unshare_network()
     limits = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file_size": resource.RLIMIT_FSIZE}
     for key, which in limits.items():
