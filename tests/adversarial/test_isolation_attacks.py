@@ -258,7 +258,8 @@ from grader import load_assignment
 from grader.grading import grade_paths
 from grader.sandbox.worker import Limits
 limits = Limits(load_timeout=8.0, request_timeout=3.0, program_timeout=10.0)
-results = grade_paths(paths=[sys.argv[1]], assignment=load_assignment("two-layer"), workers=2, limits=limits)
+from pathlib import Path
+results = grade_paths(paths=[Path(sys.argv[1])], assignment=load_assignment("two-layer"), workers=2, limits=limits)
 print(json.dumps({r.student: {"score": r.score, "isolation": r.isolation, "uid": __import__("os").getuid()}
                   for r in results}))
 """
