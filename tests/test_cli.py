@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FILES, ROOT
 from grader.cli import main
+from grader.sandbox.worker import Limits
 
 SOLUTION = ROOT / "assignments" / "two-layer" / "solution.py"
 SYNTAX_ERROR = FILES / "two_layer" / "error_syntax.py"
@@ -127,3 +128,32 @@ def test_binding_detect_grades_free_style_code(capsys):
     result = json.loads(stdout)
     assert code == 0 and result["score"] == result["max_score"]
     assert result["binding"]["style"] != "class"
+
+
+NO_ISOLATION = {"namespaces": False, "landlock": 0, "root": False}
+
+
+def test_grade_refuses_a_platform_without_isolation_unless_insecure(capsys, class_folder, tmp_path, monkeypatch):
+    monkeypatch.setattr("grader.cli.platform_isolation", lambda: NO_ISOLATION)
+    out = tmp_path / "reports"
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out))
+    assert code == 2 and "allows no isolation of student code" in stderr and "--insecure" in stderr
+    assert not out.exists()
+    # Workers as such a platform runs them: the worker without its sandbox.
+    monkeypatch.setattr("grader.cli._limits", lambda timeout: Limits(load_timeout=timeout, sandbox="off"))
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out), "--insecure")
+    assert code == 0, stderr
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    assert results["alice"]["isolation"]["uid"].startswith("off")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Graded without isolation (--insecure)" in page and 'class="alert"' in page
+
+
+def test_grade_where_isolation_holds_says_so_in_each_result_and_no_warning(capsys, class_folder, tmp_path):
+    out = tmp_path / "reports"
+    code, _, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out), "--timeout", "20")
+    assert code == 0, stderr
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    assert set(results["alice"]["isolation"]) >= {"uid", "mount", "pid", "net", "landlock", "seccomp", "processes"}
+    assert not all(results["alice"]["isolation"][k].startswith("off") for k in ("uid", "mount", "landlock"))
+    assert "Graded without isolation" not in (out / "index.html").read_text(encoding="utf-8")
