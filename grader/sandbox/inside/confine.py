@@ -14,7 +14,7 @@ zygote and in the worker before any student code. The steps, in order:
    that goes on; the parent stays outside as a babysitter that relays the
    child's exit status (the child dies with it: parent-death signal).
 3. ``enter`` (the child): a size-capped tmpfs as ``/tmp`` holding a copy of the
-   worker's folder, ``pivot_root`` into the read-only root, a fresh ``/proc``.
+   worker's folder, a fresh ``/proc``, then the read-only root becomes ``/`` (moved there, then chroot).
 4. ``drop``: no supplementary groups, a dedicated uid/gid (root) or the user
    namespace's uid, no capabilities (bounding and ambient sets emptied),
    ``no_new_privs``, then a seccomp filter. Where no namespace may be made,
@@ -37,8 +37,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP = 0x10000000, 0x20000000, 0x40000000, 0x02000000
 NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 38, 24, 47
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_CAP_AMBIENT_CLEAR_ALL = 22, 2, 4
 INNER_UID = 1000  # the worker's uid inside a user namespace (the grader is not root)
@@ -195,7 +194,7 @@ def build_root(stage: str, config: dict) -> int:
         elif os.path.isfile(target) and not os.path.islink(target):
             _bind("/dev/null", target)
             count += 1
-    for folder in ("/tmp", config["tmp"], "/proc", "/.old"):
+    for folder in ("/tmp", config["tmp"], "/proc"):
         os.makedirs(_inside(stage, folder), exist_ok=True)
     return count
 
@@ -286,10 +285,13 @@ def enter(stage: str, *, home: str, config: dict, uid: int) -> str:
     except ConfineError as exc:
         proc = f"no /proc ({exc.strerror})"
     _mount(None, stage, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    old = _inside(stage, "/.old")
-    _check(_libc.syscall(_PIVOT_ROOT, stage.encode(), old.encode()), "pivot_root")
+    # Switch root as switch_root does: the root moved onto "/", then chroot. The old tree stays mounted
+    # beneath, shadowed and out of reach (no file descriptor into it is left, chroot needs a capability
+    # and seccomp refuses it); unmounting it here would cost a wait for RCU on every worker start.
+    os.chdir(stage)
+    _mount(".", "/", None, MS_MOVE)
+    os.chroot(".")
     os.chdir("/")
-    _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     try:
         _libc.sethostname(b"sandbox", 7)
     except AttributeError:
@@ -320,7 +322,6 @@ def drop(mode: str, uid: int) -> str:
 
 
 _ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(platform.machine())
-_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine(), -1)
 # System calls a worker never needs: other processes' memory, the kernel's keys and programs, mounts,
 # namespaces (clone with namespace flags is refused too), modules, io_uring (it bypasses this filter).
 _REFUSED = {
