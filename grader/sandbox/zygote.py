@@ -77,8 +77,10 @@ class Zygote:
             stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True,
         )
         theirs.close()
-        # the zygote is one thread (see tests/sandbox/test_zygote.py); a sandboxed child keeps a babysitter
-        self.cap = ProcessCap(limits.processes, spare=1 if limits.sandbox == "off" else 2)
+        # The zygote is one thread (see tests/sandbox/test_zygote.py). Its children are each PID 1 of a new
+        # PID namespace made at the fork as root; elsewhere a child keeps a babysitter (not root: no cgroup,
+        # no cap to share; Landlock as root: one process more).
+        self.cap = ProcessCap(limits.processes, spare=2 if limits.sandbox == "landlock" else 1)
         self.process_cap = self.cap.attach(self.process.pid)
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = (), timeout: float | None = None) -> dict[str, Any]:

@@ -204,8 +204,15 @@ def spawn(mode: str) -> dict:
     """Enter new namespaces and fork; returns (in the child, PID 1 of its namespace) what held.
 
     The calling process becomes the child's babysitter: it never returns, and ends as the child ends.
+    A process that already is PID 1 of a new namespace (made by the zygote at its fork) needs none.
     """
     done: dict = {}
+    if os.getpid() == 1:  # a zygote made this PID namespace at its fork: no babysitter needed
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+        done.update(pid="own PID namespace (and IPC, UTS)", net="own network namespace (no interfaces)")
+        done["keeper"] = int(os.readlink("/proc/self"))  # this process's pid outside (the old /proc's view)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the zygote
+        return done
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     try:
         _check(_libc.unshare(flags), "unshare")

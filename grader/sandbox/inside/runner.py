@@ -419,7 +419,8 @@ def zygote(control_fd: int, config: dict) -> int:
     del sys.path[0], sys.modules["zygotemode"]
     mode = confine.prepare(config, config.get("stage", ""))  # one thread yet: before anything may start one
     prewarm()
-    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config, mode))
+    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config, mode),
+                          pid_namespaces=mode == "root")  # in a user namespace it could not go back (setns)
 
 
 def _run_child(fds: list[int], request: dict, config: dict, mode: str) -> None:
