@@ -12,7 +12,8 @@ zygote and in the worker before any student code. The steps, in order:
 2. ``spawn`` (each worker): new mount, PID, network, IPC and UTS namespaces,
    then a fork: the child is PID 1 of the new PID namespace and the only one
    that goes on; the parent stays outside as a babysitter that relays the
-   child's exit status (the child dies with it: parent-death signal).
+   child's exit status (the child dies with it: parent-death signal). A
+   zygote running as root makes the PID namespace at its own fork instead.
 3. ``enter`` (the child): a size-capped tmpfs as ``/tmp`` holding a copy of the
    worker's folder, a fresh ``/proc``, then the read-only root becomes ``/`` (moved there, then chroot).
 4. ``drop``: no supplementary groups, a dedicated uid/gid (root) or the user
