@@ -91,9 +91,12 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Grade every submission again, even those stored unchanged.")
 @click.option("--kernel", type=click.Choice(KERNEL_MODES), default="auto", show_default=True, help=KERNEL_HELP)
 @click.option("--binding", type=click.Choice(BINDING_MODES), default="auto", show_default=True, help=BINDING_HELP)
+@click.option("--insecure", is_flag=True,
+              help="Grade even where the platform allows no isolation of student code (no namespaces, no "
+                   "Landlock, not root): its code then runs as your user. The class summary says so in red.")
 def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | None, timeout: float, seed: int,
           lms: str | None, roster: Path | None, id_column: str | None, gradebook_path: Path | None, force: bool,
-          kernel: str, binding: str) -> None:
+          kernel: str, binding: str, insecure: bool) -> None:
     """Grade every submission in PATHS (files, or folders of files and student folders).
 
     The gradebook is the class's record: the reports in OUT show every student's current result in it,
@@ -106,8 +109,13 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
     from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
     from grader.platforms.lms.roster import load_roster
     from grader.reports.progress import Progress
+    from grader.sandbox import worker as sandbox
     from grader.spec.assignment import load_assignment
 
+    if not insecure and not sandbox.isolation_possible(sandbox.platform_isolation()):
+        raise UsageError("this platform allows no isolation of student code (no user or mount namespaces, no "
+                         "Landlock, not root): it would run as your user and could change any file you can. "
+                         "Run in a container or VM that allows one, or pass --insecure to grade anyway.")
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
     if roster is not None and lms is None:

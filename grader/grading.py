@@ -192,8 +192,9 @@ def _kernel_note(session: Session) -> list[str]:
 
 def _warnings(session: Session, error: LoadError | None) -> list[str]:
     notes = list(session.submission.notes) + _kernel_note(session)
-    if session.isolation.get("network", "isolated") != "isolated":
-        notes.append(f"sandbox: network {session.isolation['network']}")
+    for mechanism, state in session.isolation.items():
+        if str(state).startswith("off:") and "insecure" not in str(state):
+            notes.append(f"sandbox: {mechanism} {state}")
     if session.output_dropped:
         notes.append(f"output-limit: your code printed {session.output_dropped} bytes more than the "
                      f"{session.limits.output_cap // 1024} KiB kept")
@@ -270,7 +271,7 @@ def _graded(session: Session, *, reference: Reference | None) -> SubmissionResul
         binding = session.binding.describe() if session.binding else {}
         return SubmissionResult(checks=checks, error=error, binding=binding, warnings=tuple(_warnings(session, error)),
                                 output="".join(session.output)[-limits.output_cap:],
-                                duration=time.monotonic() - started, **base)
+                                duration=time.monotonic() - started, isolation=dict(session.isolation), **base)
 
     try:
         if submission.entry is None:

@@ -171,6 +171,13 @@ class SubmissionResult:
     graded_at: str = ""
     late: bool = False  # handed in after the due date, as the platform recorded it (never guessed by the grader)
     adjustments: tuple[Adjustment, ...] = ()
+    isolation: dict[str, str] = field(default_factory=dict)  # mechanism -> what held, or "off: why"
+
+    @property
+    def unprotected(self) -> bool:
+        """The code ran with none of the identity and file system protections (uid, mount, landlock)."""
+        keys = ("uid", "mount", "landlock")
+        return bool(self.isolation) and all(str(self.isolation.get(k, "off")).startswith("off") for k in keys)
 
     @property
     def status(self) -> str:
@@ -219,6 +226,7 @@ class SubmissionResult:
             "graded_at": self.graded_at,
             "late": self.late,
             "adjustments": [a.to_dict() for a in self.adjustments],
+            "isolation": dict(self.isolation),
         }
 
     @classmethod
@@ -239,4 +247,5 @@ class SubmissionResult:
             graded_at=data.get("graded_at", ""),
             late=bool(data.get("late", False)),
             adjustments=tuple(Adjustment.from_dict(a) for a in data.get("adjustments", ())),
+            isolation=dict(data.get("isolation") or {}),
         )

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FILES, ROOT
 from grader.cli import main
+from grader.sandbox.worker import Limits
 
 SOLUTION = ROOT / "assignments" / "two-layer" / "solution.py"
 SYNTAX_ERROR = FILES / "two_layer" / "error_syntax.py"
@@ -164,3 +165,32 @@ def test_a_text_file_is_treated_alike_by_check_grade_and_a_folder(capsys, class_
     code, _, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(tmp_path / "r"),
                           "--timeout", "20")
     assert code == 0 and f"grader: note: skipped {notes}: not a .py or .ipynb file" in stderr
+
+
+NO_ISOLATION = {"namespaces": False, "landlock": 0, "root": False}
+
+
+def test_grade_refuses_a_platform_without_isolation_unless_insecure(capsys, class_folder, tmp_path, monkeypatch):
+    monkeypatch.setattr("grader.sandbox.worker.platform_isolation", lambda: NO_ISOLATION)
+    out = tmp_path / "reports"
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out))
+    assert code == 2 and "allows no isolation of student code" in stderr and "--insecure" in stderr
+    assert not out.exists()
+    # Workers as such a platform runs them: the worker without its sandbox.
+    monkeypatch.setattr("grader.cli._limits", lambda timeout: Limits(load_timeout=timeout, sandbox="off"))
+    code, stdout, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out), "--insecure")
+    assert code == 0, stderr
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    assert results["alice"]["isolation"]["uid"].startswith("off")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Graded without isolation (--insecure)" in page and 'class="alert"' in page
+
+
+def test_grade_where_isolation_holds_says_so_in_each_result_and_no_warning(capsys, class_folder, tmp_path):
+    out = tmp_path / "reports"
+    code, _, stderr = run(capsys, "grade", str(class_folder), "-a", "two-layer", "-o", str(out), "--timeout", "20")
+    assert code == 0, stderr
+    results = {r["student"]: r for r in json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    assert set(results["alice"]["isolation"]) >= {"uid", "mount", "pid", "net", "landlock", "seccomp", "processes"}
+    assert not all(results["alice"]["isolation"][k].startswith("off") for k in ("uid", "mount", "landlock"))
+    assert "Graded without isolation" not in (out / "index.html").read_text(encoding="utf-8")

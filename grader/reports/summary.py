@@ -88,6 +88,7 @@ class ClassSummary:
     checks: tuple[str, ...]
     notes: tuple[str, ...] = ()  # about the batch, e.g. that these reports are partial
     adjustments: tuple[tuple[str, str, AdjustmentView], ...] = ()  # (student, href, adjustment)
+    unprotected: tuple[str, ...] = ()  # students whose code ran without file system or identity isolation
 
 
 def _status_label(result: SubmissionResult) -> str:
@@ -176,4 +177,5 @@ def class_summary(*, results: Sequence[SubmissionResult], assignment: Assignment
         notes=tuple(notes),
         adjustments=tuple((r.student, href(r.student), view) for r in sorted(results, key=lambda r: r.student.lower())
                           for view in adjustment_views(r)),
+        unprotected=tuple(sorted(r.student for r in results if r.unprotected)),
     )

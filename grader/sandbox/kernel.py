@@ -30,7 +30,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import InternalError, SubmissionFailure
-from grader.sandbox.worker import RUNNER, CappedOutput, Forker, Limits, OutputBuffer, ProcessCap, Worker, clean_env, worker_config
+from grader.sandbox.worker import RUNNER, CappedOutput, Forker, Limits, OutputBuffer, ProcessCap, Worker, clean_env
 
 KERNEL_NAME = "backprop-grader"
 STARTUP_TIMEOUT = 60.0  # the kernel's own start, not counted in the submission's load time
@@ -87,8 +87,13 @@ class KernelWorker(Worker):
 
     # -- start and load ---------------------------------------------------
     def start(self) -> None:
-        config = {**worker_config(self.limits), "serve": str(self.root / "requests.sock"),
-                  "ipython_dir": str(self.root / "ipython")}
+        # The kernel's sockets live in ``ipc``, the one folder of the grader's that a sandboxed kernel shares
+        # (its parents are private to the grader); the rest of the worker's folder is copied into its scratch.
+        ipc = self.root / "ipc"
+        ipc.mkdir(mode=0o777)
+        ipc.chmod(0o777)
+        config = {**self.config(), "serve": str(ipc / "requests.sock"), "ipython_dir": str(self.root / "ipython"),
+                  "share": [str(ipc)]}
         spec = self.root / "kernels" / KERNEL_NAME
         spec.mkdir(parents=True)
         (self.root / "ipython").mkdir()
@@ -98,9 +103,10 @@ class KernelWorker(Worker):
         }))
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(config["serve"])
+        os.chmod(config["serve"], 0o666)  # the kernel connects as its own uid
         self.listener.listen(1)
         self.manager = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                                          connection_file=str(self.root / "kernel.json"),
+                                          connection_file=str(ipc / "kernel.json"),
                                           kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
         self.output = StreamOutput(self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)
@@ -151,7 +157,7 @@ class KernelWorker(Worker):
         self.process = self.manager.provisioner.process  # type: ignore[union-attr]
         self.console = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                     on_flood=self.kill_group)
-        self.cap = ProcessCap(self.limits.processes)
+        self.cap = ProcessCap(self.limits.processes, spare=0 if self.limits.sandbox == "off" else 1)  # its babysitter
         self.process_cap = self.cap.attach(self.process.pid)
         channel = self._accept(time.monotonic() + STARTUP_TIMEOUT)
         self.request_w = channel.detach()

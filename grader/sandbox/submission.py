@@ -1,11 +1,14 @@
 """Finding submissions: files and student folders, and the file to run in each."""
 from __future__ import annotations
 
+import os
+import stat
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
-from grader.errors import SubmissionNotFoundError
+from grader.errors import SubmissionFailure, SubmissionNotFoundError
 from grader.sandbox import entry_signals
 
 SUFFIXES = (".ipynb", ".py")
@@ -121,3 +124,75 @@ def _unique_students(found: list[Submission], notes: list[str] | None = None) ->
     for s in unique:
         counts[s.student] = counts.get(s.student, 0) + 1
     return [replace(s, student=s.path.name) if counts[s.student] > 1 else s for s in unique]
+
+
+@dataclass(frozen=True)
+class CopyLimits:
+    """Caps on copying one submission before any of its code runs (seconds, counts, bytes)."""
+
+    deadline: float = 20.0
+    files: int = 2000
+    total: int = 64 * 1024 * 1024
+    depth: int = 16
+
+
+def copy_submission(source: Path, target: Path, *, limits: CopyLimits) -> None:
+    """Copy a student's file or folder without following any symlink (a link to a file inside the folder
+    is copied as that file; any other link is left out), within ``limits`` (else ``invalid-file``).
+
+    The grader reads only its copy afterwards, so a classmate's worker changing the original later
+    changes nothing, and a looping or huge folder cannot stall the batch.
+    """
+    deadline = time.monotonic() + limits.deadline
+    budget = {"files": limits.files, "bytes": limits.total}
+    if source.is_symlink():
+        raise SubmissionFailure("invalid-file", f"{source.name} is a symbolic link; hand in the file itself")
+    if not source.is_dir():
+        _copy_file(source, target, budget)
+        return
+    root = os.path.realpath(source)
+    _copy_folder(source, target, root=root, depth=0, deadline=deadline, budget=budget, limits=limits)
+
+
+def _copy_folder(source: Path, target: Path, *, root: str, depth: int, deadline: float,
+                 budget: dict[str, int], limits: CopyLimits) -> None:
+    if depth > limits.depth:
+        raise SubmissionFailure("invalid-file", f"the folder nests deeper than {limits.depth} levels")
+    target.mkdir()
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if time.monotonic() > deadline:
+                raise SubmissionFailure("invalid-file", f"copying the folder took more than {limits.deadline:g} s")
+            path = Path(entry.path)
+            if entry.is_symlink():
+                real = os.path.realpath(path)
+                if os.path.commonpath([root, real]) == root and os.path.isfile(real):
+                    _copy_file(Path(real), target / entry.name, budget)
+                continue  # a link out of the folder, or to a folder (it may loop): left out
+            if entry.is_dir(follow_symlinks=False):
+                _copy_folder(path, target / entry.name, root=root, depth=depth + 1, deadline=deadline,
+                             budget=budget, limits=limits)
+            elif entry.is_file(follow_symlinks=False):
+                _copy_file(path, target / entry.name, budget)
+
+
+def _copy_file(source: Path, target: Path, budget: dict[str, int]) -> None:
+    """Copy one regular file (never through a link: O_NOFOLLOW), charging it to ``budget``."""
+    budget["files"] -= 1
+    if budget["files"] < 0:
+        raise SubmissionFailure("invalid-file", "the submission has too many files")
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return  # unreadable, or swapped for a link since it was listed
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return  # a FIFO or device: nothing a lab needs
+        with open(target, "xb") as out:
+            while chunk := os.read(fd, 1 << 20):
+                budget["bytes"] -= len(chunk)
+                if budget["bytes"] < 0:
+                    raise SubmissionFailure("invalid-file", "the submission is larger than the size allowed")
+                out.write(chunk)
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ from grader.sandbox.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.sandbox.remote import Encoder, Ref, decode
 from grader.sandbox.warmup import prepare_mplconfig
+from grader.sandbox.submission import CopyLimits, copy_submission
 from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
@@ -52,6 +53,10 @@ class Limits:
     file_size: int = 64 * 1024 * 1024
     processes: int = 64
     network: bool = True
+    # "auto": namespaces, own uid, seccomp (Landlock where no namespace may be made); "landlock": Landlock
+    # and own uid even where namespaces would do (to test that way); "off": the worker as it was (insecure)
+    sandbox: str = "auto"
+    scratch: int = 64 * 1024 * 1024  # the worker's tmpfs: its folder and /tmp
 
 
 def _site_folders() -> list[Path]:
@@ -80,6 +85,8 @@ def site_view(cache: Path | None = None) -> Path:
     root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
     view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
     if (view / ".complete").exists():
+        if view.stat().st_mode & 0o777 != 0o755:
+            view.chmod(0o755)  # a sandboxed worker reads it as a uid of its own (read-only: a bind mount)
         return view
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -91,6 +98,7 @@ def site_view(cache: Path | None = None) -> Path:
     for name, entry in entries.items():
         os.symlink(entry, building / name)
     (building / ".complete").touch()
+    building.chmod(0o755)
     try:
         building.rename(view)
     except OSError:  # another grader finished the same view first
@@ -162,10 +170,24 @@ def clean_env(home: str) -> dict[str, str]:
     }
 
 
+def _package_folders() -> list[str]:
+    """Every folder packages may be installed in: hidden in a worker's root (the view's entries are not)."""
+    import site
+
+    found = {str(p) for p in _site_folders()} | set(site.getsitepackages()) | {site.getusersitepackages()}
+    return sorted(os.path.realpath(p) for p in found if os.path.isdir(p))
+
+
 def worker_config(limits: Limits) -> dict[str, Any]:
-    """What a worker applies to itself before running student code (see ``runner.isolate``)."""
+    """What a worker applies to itself before running student code (see ``runner.isolate`` and
+    ``inside/confine.py``)."""
     return {
         "path": [str(site_view())],
+        "sandbox": limits.sandbox,
+        "scratch": limits.scratch,
+        "tmp": os.path.realpath(tempfile.gettempdir()),
+        "mask": _package_folders(),
+        "hidden": list(_HIDDEN_PREFIXES),
         "memory": limits.memory,
         "cpu": limits.cpu_time,
         "file_size": limits.file_size,
@@ -173,6 +195,25 @@ def worker_config(limits: Limits) -> dict[str, Any]:
         "network": limits.network,
         "blocked": list(BLOCKED_PACKAGES),
     }
+
+
+def platform_isolation() -> dict[str, Any]:
+    """What this platform lets a worker have, found once in a throw-away process: ``namespaces`` (mount and
+    PID namespaces, with a user namespace when not root), ``landlock`` (its ABI version, 0 if none),
+    ``root`` (a dedicated uid may be taken)."""
+    home = tempfile.gettempdir()
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", str(RUNNER), "probe", "-",
+                               json.dumps({"path": [str(site_view())]})],
+                              capture_output=True, timeout=60, env=clean_env(home), cwd=home, check=True)
+        return dict(json.loads(done.stdout))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {"namespaces": False, "landlock": 0, "root": False}
+
+
+def isolation_possible(found: dict[str, Any]) -> bool:
+    """Whether workers get at least one of the identity and file system protections."""
+    return bool(found.get("namespaces") or found.get("landlock") or found.get("root"))
 
 
 class Process(Protocol):
@@ -195,7 +236,7 @@ class Forker(Protocol):
     limits: Limits
     process_cap: str
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> Process: ...
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, home: Path, env: dict[str, str]) -> Process: ...
 
     def sweep(self) -> None:
         """After its child was killed and reaped: kill whatever the child left, in its session or not."""
@@ -210,15 +251,16 @@ class Worker:
             raise ValueError("a forked worker runs under its forker's limits; they differ from this worker's")
         self.limits = limits
         self.forker = forker
-        self.root = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="grader-")))
         self.workdir = self.root / "work"
         self.workdir.mkdir()
-        for path in files:
-            target = self.workdir / path.name
-            if path.is_dir():
-                shutil.copytree(path, target, symlinks=False, ignore_dangling_symlinks=True)
-            else:
-                shutil.copy2(path, target)
+        (self.root / ".stage").mkdir()  # where the worker assembles its root (in its own mount namespace)
+        try:
+            for path in files:
+                copy_submission(path, self.workdir / path.name, limits=CopyLimits())
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         self.process: Process | None = None
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
@@ -243,22 +285,26 @@ class Worker:
         if self.forker is None:  # a forked worker has matplotlib loaded by its zygote already
             prepare_mplconfig(Path(env["MPLCONFIGDIR"]))
         if self.forker is not None:  # the child inherits the forker's cgroup: no migration
-            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, env=env)
+            self.process = self.forker.fork(fds=(request_r, reply_w, out_w), cwd=self.workdir, home=self.root, env=env)
             self.process_cap = self.forker.process_cap
         else:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-S", str(RUNNER), str(request_r), str(reply_w),
-                 json.dumps(worker_config(self.limits))],
+                 json.dumps(self.config())],
                 cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(request_r, reply_w), start_new_session=True,
             )
         for fd in (request_r, reply_w, out_w):
             os.close(fd)
         if self.forker is None:
-            self.cap = ProcessCap(self.limits.processes)
+            self.cap = ProcessCap(self.limits.processes, spare=0 if self.limits.sandbox == "off" else 1)  # its babysitter
             self.process_cap = self.cap.attach(self.process.pid)
         self.output = OutputBuffer(out_r, self.limits.output_cap, kill_after=self.limits.output_kill,
                                    on_flood=self.kill_group)
+
+    def config(self) -> dict[str, Any]:
+        """This worker's :func:`worker_config`, with its folder and the place its root is assembled."""
+        return {**worker_config(self.limits), "home": str(self.root), "stage": str(self.root / ".stage")}
 
     # -- requests ---------------------------------------------------------
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float | None = None) -> dict[str, Any]:

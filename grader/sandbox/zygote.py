@@ -68,15 +68,21 @@ class Zygote:
         self.config = worker_config(limits)
         self.home = tempfile.mkdtemp(prefix="grader-zygote-")
         prepare_mplconfig(Path(self.home))  # its prewarm loads matplotlib: with the grader's font list
+        stage = os.path.join(self.home, "stage")  # the workers' root, built once in the zygote's mount namespace
+        os.mkdir(stage)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.control = ours
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()), json.dumps(self.config)],
+            [sys.executable, "-I", "-S", str(RUNNER), "zygote", str(theirs.fileno()),
+             json.dumps({**self.config, "stage": stage})],
             env=clean_env(self.home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True,
         )
         theirs.close()
-        self.cap = ProcessCap(limits.processes, spare=1)  # the zygote is one thread (see tests/sandbox/test_zygote.py)
+        # The zygote is one thread (see tests/sandbox/test_zygote.py). Its children are each PID 1 of a new
+        # PID namespace made at the fork as root; elsewhere a child keeps a babysitter (not root: no cgroup,
+        # no cap to share; Landlock as root: one process more).
+        self.cap = ProcessCap(limits.processes, spare=2 if limits.sandbox == "landlock" else 1)
         self.process_cap = self.cap.attach(self.process.pid)
 
     def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = (), timeout: float | None = None) -> dict[str, Any]:
@@ -92,8 +98,8 @@ class Zygote:
             raise InternalError("the pre-warmed worker ended unexpectedly")
         return json.loads(data)
 
-    def fork(self, *, fds: tuple[int, int, int], cwd: Path, env: dict[str, str]) -> ForkedProcess:
-        reply = self._ask({"op": "fork", "cwd": str(cwd), "env": env}, fds)
+    def fork(self, *, fds: tuple[int, int, int], cwd: Path, home: Path, env: dict[str, str]) -> ForkedProcess:
+        reply = self._ask({"op": "fork", "cwd": str(cwd), "home": str(home), "env": env}, fds)
         return ForkedProcess(self, int(reply["pid"]))
 
     def reap(self, pid: int, timeout: float | None) -> int:

@@ -35,8 +35,6 @@ def tamper():
 
 @pytest.fixture(scope="module")
 def limits():
-    children = Path("/tmp/grader_adversarial_children.txt")
-    children.unlink(missing_ok=True)
     return _grade("limits")
 
 
@@ -112,16 +110,28 @@ def test_output_flood_is_stopped(limits):
 def test_disk_writer_is_capped_and_noted(limits):
     result = limits["limits_disk_writer.py"]
     assert result.score == result.max_score
-    assert any("File too large" in w for w in result.warnings)
+    # the scratch's quota (64 MiB, a tmpfs) or the file-size limit (64 MiB), whichever comes first
+    assert any("No space left on device" in w or "File too large" in w for w in result.warnings), result.warnings
 
 
 def test_child_processes_do_not_survive(limits):
-    pids = [int(p) for p in Path("/tmp/grader_adversarial_children.txt").read_text().split()]
-    assert len(pids) == 20
-    alive = [pid for pid in pids if _running(pid)]
+    assert "started 20 children" in limits["limits_child_processes.py"].output
+    alive = [pid for pid in _sleeping("1000.4242") if _running(pid)]  # the worker cannot write outside its scratch
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert not alive
+
+
+def _sleeping(seconds: str) -> list[int]:
+    """Processes running ``sleep SECONDS``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and Path(f"/proc/{entry}/cmdline").read_bytes() == f"sleep\0{seconds}\0".encode():
+                found.append(int(entry))
+        except OSError:
+            pass
+    return found
 
 
 def _running(pid: int) -> bool:
@@ -136,11 +146,11 @@ def _running(pid: int) -> bool:
 def test_network_is_cut_off_or_noted(limits):
     result = limits["limits_network.py"]
     assert result.score == result.max_score
-    isolated = not any(w.startswith("sandbox: network") for w in result.warnings)
+    isolated = not any(w.startswith("sandbox: net ") for w in result.warnings)
     if isolated:
         assert "NETWORK: blocked" in result.output
     else:
-        assert any("not isolated" in w for w in result.warnings)
+        assert any(w.startswith("sandbox: net off") for w in result.warnings)
 
 
 @pytest.mark.parametrize("name,message", [

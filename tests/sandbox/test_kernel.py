@@ -151,7 +151,7 @@ def test_kernel_worker_keeps_the_sandbox_and_locates_cells(tmp_path, monkeypatch
         assert worker.get(Ref.name("where")) == [str(worker.workdir)] * 2
         environment = worker.get(Ref.name("environment"))
         assert "GRADER_SECRET" not in environment and set(clean_env("home")) <= set(environment)
-        assert worker.isolation["network"] == "isolated" or worker.isolation["network"].startswith("not isolated")
+        assert worker.isolation["net"] == "own network namespace (no interfaces)" or worker.isolation["net"].startswith("off")
         names = {entry["name"] for entry in worker.namespace()}
         assert names == {"blocked", "name", "stub", "where", "environment", "fails"}, names
         with pytest.raises(SubmissionFailure) as failure:
@@ -171,3 +171,38 @@ def test_cli_takes_the_kernel_flag():
     assert any(w.startswith("ran without a Jupyter kernel (kernel: never)") for w in warnings)
     bad = runner.invoke(cli, ["grade", path, "-a", "two-layer", "--kernel", "sometimes"])
     assert bad.exit_code == 2 and "sometimes" in bad.output
+
+
+def test_a_kernel_gets_the_same_confinement_as_any_worker(tmp_path):
+    """Own uid, read-only root without the grader's files, own PID namespace, seccomp: through a %%writefile
+    notebook, which needs the kernel."""
+    from grader.sandbox.worker import platform_isolation
+
+    if not platform_isolation().get("namespaces"):
+        pytest.skip("no mount namespaces here")
+    probe = ("%%writefile probe.py\n"
+             "import os\n"
+             "def reach(path):\n"
+             "    try:\n"
+             "        open(path, 'rb').close()\n"
+             "        return True\n"
+             "    except OSError:\n"
+             "        return False\n")
+    check = (f"from probe import reach\nimport os\n"
+             f"facts = [os.getuid(), os.getpid() == 1 or os.getppid() != 0, reach({str(ROOT / 'reference' / 'network.py')!r}),"
+             f" reach({str(ROOT / 'grader' / '__init__.py')!r}), sorted(p for p in os.listdir('/proc') if p.isdigit())]")
+    notebook = tmp_path / "probe.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                               "execution_count": None, "source": s} for s in (probe, check)],
+                                    "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    worker = KernelWorker(files=[notebook], limits=LIMITS)
+    worker.start()
+    try:
+        assert worker.load({"cells": code_cells(notebook)}) == []
+        uid, _, reference, source, pids = worker.get(Ref.name("facts"))
+        isolation = dict(worker.isolation)
+    finally:
+        worker.close()
+    assert uid not in (0.0, float(__import__("os").getuid())) and not reference and not source
+    assert "1" in pids and len(pids) < 10, pids  # the kernel's own processes only
+    assert not any(isolation[k].startswith("off") for k in ("uid", "mount", "pid", "seccomp")), isolation

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import struct
 import threading
@@ -137,6 +138,23 @@ def test_malformed_headers_are_rejected(pipe, raw, match):
     os.write(w, struct.pack(">I", len(raw)) + raw)
     with pytest.raises(wire.WireError, match=match):
         wire.read_message(r, soon())
+
+
+@pytest.mark.parametrize("sizes", [
+    [8] * (wire.MAX_BLOBS + 1),  # too many blobs, each small
+    [wire.MAX_BLOB] * (wire.MAX_TOTAL // wire.MAX_BLOB + 1),  # each allowed, too many bytes in all
+])
+def test_announced_blobs_beyond_the_caps_are_refused_before_any_is_read(pipe, sizes):
+    r, w = pipe
+    raw = json.dumps({"blobs": sizes}).encode()
+    os.write(w, struct.pack(">I", len(raw)))
+    writer = threading.Thread(target=os.write, args=(w, raw))  # no blob bytes follow: nothing may wait for them
+    writer.start()
+    started = time.monotonic()
+    with pytest.raises(wire.WireError, match="announces"):
+        wire.read_message(r, time.monotonic() + 10)
+    writer.join()
+    assert time.monotonic() - started < 5
 
 
 def test_deeply_nested_header_is_a_wire_error(pipe):

@@ -34,6 +34,7 @@ import types
 if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader names the import path
     sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import confine  # noqa: E402
 import shell  # noqa: E402
 import standins  # noqa: E402
 import stacksample  # noqa: E402
@@ -41,7 +42,7 @@ import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-del sys.modules["shell"], sys.modules["standins"], sys.modules["wire"], sys.modules["stacksample"]
+del sys.modules["confine"], sys.modules["shell"], sys.modules["standins"], sys.modules["wire"], sys.modules["stacksample"]
 
 import numpy as np  # noqa: E402
 
@@ -386,8 +387,8 @@ def isolate(config: dict) -> dict:
     import signal
 
     done = {}
-    if config.get("network"):
-        done["network"] = _unshare_network()
+    if config.get("network") and config.get("sandbox") == "off":
+        done["net"] = _unshare_network()
     limits = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file_size": resource.RLIMIT_FSIZE}
     for key, which in limits.items():
         if config.get(key):
@@ -410,8 +411,8 @@ def _unshare_network() -> str:
 
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET
-        return "isolated"
-    return f"not isolated ({os.strerror(ctypes.get_errno())})"
+        return "own network namespace (no interfaces)"
+    return f"off: {os.strerror(ctypes.get_errno())}"
 
 
 def prewarm() -> None:
@@ -437,11 +438,13 @@ def zygote(control_fd: int, config: dict) -> int:
     import zygotemode
 
     del sys.path[0], sys.modules["zygotemode"]
+    mode = confine.prepare(config, config.get("stage", ""))  # one thread yet: before anything may start one
     prewarm()
-    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config))
+    return zygotemode.run(control_fd=control_fd, child=lambda fds, request: _run_child(fds, request, config, mode),
+                          pid_namespaces=mode == "root")  # in a user namespace it could not go back (setns)
 
 
-def _run_child(fds: list[int], request: dict, config: dict) -> None:
+def _run_child(fds: list[int], request: dict, config: dict, mode: str) -> None:
     """In a forked child: become a worker of its own session, then serve until killed."""
     import random
 
@@ -452,15 +455,17 @@ def _run_child(fds: list[int], request: dict, config: dict) -> None:
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.close(out_fd)
+        confined = confine.confine_worker(config, mode=mode, home=request["home"], stage=config["stage"])
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         np.random.seed()  # fresh entropy, as in a new process
         random.seed()
         server = Server(request_fd, reply_fd)
-        server.isolation = isolate(config)
+        server.isolation = {**confined, **isolate(config)}
         server.serve()
     except BaseException:  # noqa: BLE001 - a child must never return into the zygote's loop
+        traceback.print_exc()  # to the captured output: the grader shows it with the crash
         code = 70
     finally:
         os._exit(code)
@@ -472,19 +477,34 @@ def kernel(connection_file: str, config: dict) -> int:
     import kernelmode
 
     del sys.path[0], sys.modules["kernelmode"]
-    return kernelmode.run(connection_file=connection_file, config=config, server_class=Server,
-                          describe=describe_exception, isolate=isolate, standin=standins.install())
+    private = os.path.join(config["home"], "connection.json")  # readable by the worker's own uid
+    with open(connection_file, "rb") as source, open(private, "wb") as copy:
+        copy.write(source.read())
+    cwd = os.getcwd()
+    mode = confine.prepare(config, config["stage"])
+    confined = confine.confine_worker(config, mode=mode, home=config["home"], stage=config["stage"])
+    os.chdir(cwd)
+    return kernelmode.run(connection_file=private, config=config, server_class=Server,
+                          describe=describe_exception, isolate=lambda c: {**confined, **isolate(c)},
+                          standin=standins.install())
 
 
 def main(argv: list[str]) -> int:
+    if argv[1] == "probe":  # runner.py probe - CONFIG: what the platform allows, as JSON on stdout
+        print(json.dumps(confine.probe()))
+        return 0
     if argv[1] == "zygote":
         return zygote(int(argv[2]), json.loads(argv[3]))
     if argv[1] == "kernel":
         return kernel(argv[2], json.loads(argv[3]))
     request_fd, reply_fd = int(argv[1]), int(argv[2])
     config = json.loads(argv[3]) if len(argv) > 3 else {}
+    cwd = os.getcwd()
+    mode = confine.prepare(config, config.get("stage", ""))
+    confined = confine.confine_worker(config, mode=mode, home=config.get("home", cwd), stage=config.get("stage", ""))
+    os.chdir(cwd)
     server = Server(request_fd, reply_fd)
-    server.isolation = isolate(config)
+    server.isolation = {**confined, **isolate(config)}
     server.serve()
     return 0
 

@@ -28,6 +28,8 @@ import numpy as np
 
 MAX_HEADER = 16 * 1024 * 1024
 MAX_BLOB = 256 * 1024 * 1024
+MAX_BLOBS = 4096  # per message: the grader's replies need a few dozen
+MAX_TOTAL = 256 * 1024 * 1024  # bytes of all blobs of one message, checked before any is read
 _LEN = struct.Struct(">I")
 
 
@@ -102,5 +104,8 @@ def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any]
     sizes = header.get("blobs", [])
     if not isinstance(sizes, list) or not all(type(n) is int and 0 <= n <= MAX_BLOB for n in sizes):
         raise WireError("message lists invalid blob sizes")
+    if len(sizes) > MAX_BLOBS or sum(sizes) > MAX_TOTAL:
+        raise WireError(f"message announces {len(sizes)} blobs of {sum(sizes)} bytes in all "
+                        f"(at most {MAX_BLOBS} and {MAX_TOTAL} bytes)")
     blobs = [_read_exact(fd, n, deadline) for n in sizes]
     return header, blobs

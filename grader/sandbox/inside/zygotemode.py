@@ -24,14 +24,26 @@ import time
 from typing import Callable
 
 PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWPID = 0x20000000
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class Children:
-    """The exit statuses of the forked workers, reaped on SIGCHLD along with every orphan the zygote inherits."""
+    """The exit statuses of the forked workers, reaped on SIGCHLD along with every orphan the zygote inherits.
 
-    def __init__(self) -> None:
+    With ``pid_namespaces`` each child is PID 1 of a new PID namespace: the zygote unshares one just
+    before its fork and goes back to its own just after, so the child needs no fork of its own.
+    """
+
+    def __init__(self, *, pid_namespaces: bool = False) -> None:
         self.exits: dict[int, int | None] = {}  # forked worker -> its status once reaped
         self.strays: dict[int, int] = {}  # reaped before they were known: orphans, or a child that ended at once
+        self.own_namespace = -1
+        if pid_namespaces:
+            try:
+                self.own_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                pass
 
     def reap(self) -> None:
         """Reap every child that has ended."""
@@ -51,15 +63,21 @@ class Children:
     def fork(self) -> int:
         """``os.fork()``, the child known (with its status if already reaped) before the parent goes on."""
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        namespaced = self.own_namespace >= 0 and _libc.unshare(CLONE_NEWPID) == 0
+        pid = -1
         try:
             self.strays.clear()  # from here on a stray with the new child's pid can only be that child
             pid = os.fork()
             if pid == 0:
+                if self.own_namespace >= 0:
+                    os.close(self.own_namespace)  # a way back into the zygote's namespace: never the child's
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the student's children are the student's to reap
                 return 0
             self.exits[pid] = self.strays.pop(pid, None)
             return pid
         finally:
+            if namespaced and pid != 0 and _libc.setns(self.own_namespace, CLONE_NEWPID) != 0:
+                os._exit(71)  # the next child would share this one's namespace: end, the pool starts another
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
 
     def kill(self) -> None:
@@ -93,12 +111,12 @@ class Children:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
 
 
-def run(*, control_fd: int, child: Callable[[list[int], dict], None]) -> int:
+def run(*, control_fd: int, child: Callable[[list[int], dict], None], pid_namespaces: bool = False) -> int:
     """Serve the grader until it closes the socket; ``child(fds, request)`` runs in each forked child
     (with SIGCHLD back to its default) and never returns."""
     _become_subreaper()
     control = socket.socket(fileno=control_fd)
-    children = Children()
+    children = Children(pid_namespaces=pid_namespaces)
     signal.signal(signal.SIGCHLD, lambda signum, frame: children.reap())
     while True:
         try:
@@ -126,6 +144,6 @@ def run(*, control_fd: int, child: Callable[[list[int], dict], None]) -> int:
 def _become_subreaper() -> None:
     """Orphans of this process's descendants become its children (Linux; elsewhere nothing happens)."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass

@@ -39,6 +39,5 @@ class SimpleNN:
         self.b2 -= self.lr * db2
 
 
-children = [subprocess.Popen(['sleep', '1000']) for _ in range(20)]
-with open('/tmp/grader_adversarial_children.txt', 'w') as handle:
-    handle.write(' '.join(str(c.pid) for c in children))
+children = [subprocess.Popen(['sleep', '1000.4242']) for _ in range(20)]  # the test looks for this argument
+print('started', sum(c.poll() is None for c in children), 'children')
