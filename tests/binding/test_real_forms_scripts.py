@@ -110,7 +110,7 @@ def test_no_correct_lab_is_tagged_with_a_mistake(real_forms):
 def test_the_script_summary_names_the_weights_the_loop_and_the_data(real_forms):
     cells = real_forms["script_cells_correct.ipynb"].binding
     assert cells["summary"].endswith("module-level weights W1, b1, W2, b2 (column-major) trained by the loop in "
-                                     "cell 4, output A2, data X, Y, learning rate alpha")
+                                     "cell 6, output A2, data X, Y, learning rate alpha")  # as on screen, markdown counted
     script = real_forms["script_loop_correct.py"].binding
     assert "trained by the loop at line 25 of script_loop_correct.py" in script["summary"]
     assert "set by the statements before the loop" in script["state"]

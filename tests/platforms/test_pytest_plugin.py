@@ -177,8 +177,8 @@ def test_the_real_python_grader_scores_the_check_weights(python_runner_repo, tmp
     """bin/run.py of the runner's tag v1, run as its run.sh does, on the generated tests."""
     runner = Path(os.environ.get("GRADER_CLASSROOM_PYTHON_GRADER", "/nonexistent"))
     if not (runner / "bin" / "run.py").is_file() or importlib.util.find_spec("timeout_decorator") is None:
-        pytest.skip("set GRADER_CLASSROOM_PYTHON_GRADER to the Python grader's tag v1 and install timeout-decorator; "
-                    ".ci/run does both")
+        pytest.skip("set GRADER_CLASSROOM_PYTHON_GRADER to a copy of the Python grader's tag v1 and install "
+                    "timeout-decorator: the runner is published on GitHub only, not in a package registry")
     out = tmp_path / "out"
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
