@@ -181,13 +181,28 @@ def build_root(stage: str, config: dict) -> int:
         elif os.path.isdir("/" + name):
             _bind("/" + name, _inside(stage, "/" + name))
             count += 1
-    for source, target in readable_paths(config, entries=False):
-        _bind(source, _inside(stage, target))
-        count += 1
     for node in ("null", "zero", "full", "random", "urandom"):
         _bind("/dev/" + node, _inside(stage, "/dev/" + node), writable=True)
         count += 1
+    count += _readable(stage, config)
+    for folder in ("/tmp", config["tmp"], "/proc"):
+        os.makedirs(_inside(stage, folder), exist_ok=True)
+    return count
+
+
+def _readable(stage: str, config: dict, *, under: tuple[str, ...] = ()) -> int:
+    """Bind what a worker may read into the root at ``stage`` and mask the hidden entries; with ``under``,
+    only what lies in those folders (the scratch tmpfs mounted over them would hide it otherwise: a
+    checkout, a virtual environment or the grader's cache folder may live in the temporary folder)."""
+    within = [(folder, folder) for folder in under]
+    count = 0
+    for source, target in readable_paths(config, entries=False):
+        if not under or _covered(target, within):
+            _bind(source, _inside(stage, target))
+            count += 1
     for entry in hidden_entries(config):
+        if under and not _covered(entry, within):
+            continue
         target = _inside(stage, entry)
         if os.path.isdir(target) and not os.path.islink(target):
             _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
@@ -195,8 +210,6 @@ def build_root(stage: str, config: dict) -> int:
         elif os.path.isfile(target) and not os.path.islink(target):
             _bind("/dev/null", target)
             count += 1
-    for folder in ("/tmp", config["tmp"], "/proc"):
-        os.makedirs(_inside(stage, folder), exist_ok=True)
     return count
 
 
@@ -284,6 +297,7 @@ def enter(stage: str, *, home: str, config: dict, uid: int) -> str:
     _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(config['scratch'])},mode=1777{owner}")
     if tmp != "/tmp":
         _mount(scratch, _inside(stage, "/tmp"), None, MS_BIND)
+    _readable(stage, config, under=tuple(sorted({tmp, "/tmp"})))
     _copy_owned(home, _inside(stage, home), uid)
     for shared in config.get("share", []):  # a kernel's sockets: the grader must reach them
         _bind(shared, _inside(stage, shared), writable=True)
