@@ -33,9 +33,18 @@ class Submission:
         return self.path.is_dir()
 
 
+def _own_file(folder: Path, path: Path) -> bool:
+    """A regular file of the folder: a link counts only when it names a file inside the folder (as the copy
+    made for the worker has it); a link out of the folder is never read, scored or graded."""
+    if not path.is_symlink():
+        return path.is_file()
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([root, real]) == root and os.path.isfile(real)
+
+
 def _candidates(folder: Path) -> list[Path]:
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES and not p.name.startswith(".")
-             and not p.name.startswith("test_") and p.name != "__init__.py"]
+    files = [p for p in folder.iterdir() if _own_file(folder, p) and p.suffix in SUFFIXES
+             and not p.name.startswith(".") and not p.name.startswith("test_") and p.name != "__init__.py"]
     return sorted(files, key=lambda p: (SUFFIXES.index(p.suffix), p.name.lower()))
 
 

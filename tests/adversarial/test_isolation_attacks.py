@@ -37,9 +37,6 @@ MARKER = f"gatk{os.getpid() % 10**9}"  # short enough to be a process name (15 b
 FORMULA_ID = "=1+1"
 SITE = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "numpy").is_dir())
 WATCHED = (ROOT / "reference", ROOT / "grader", ROOT / "submissions" / "examples", ROOT / "tests" / "files" / "two_layer")
-NOT_ON_THIS_BRANCH = {  # attacks whose defence is another part of the grader than the sandbox
-    "attack_xor_lookup": "defended by the descent check's verification of each step",
-}
 
 
 def _attack_names() -> list[str]:
@@ -175,8 +172,6 @@ def test_the_batch_finishes_with_every_result(attacked):
 
 @pytest.mark.parametrize("attack", [*_attack_names(), "attack_symlink_folder", FORMULA_ID])
 def test_an_attack_earns_no_more_than_the_honest_part(attacked, attack):
-    if attack in NOT_ON_THIS_BRANCH:
-        pytest.xfail(NOT_ON_THIS_BRANCH[attack])
     results = attacked["results"]
     honest = results["honest_baseline"]
     assert honest.score == 4.0, "the baseline earns init, forward and loss"
@@ -227,14 +222,12 @@ def test_each_result_says_which_isolation_held(attacked):
     assert not result.unprotected
 
 
-@pytest.mark.xfail(reason="defended by escaping spreadsheet formulas in every CSV", strict=False)
 def test_a_formula_student_id_is_plain_text_in_grades_csv(attacked):
     text = (attacked["out"] / "grades.csv").read_text()
     assert FORMULA_ID in text
     assert not any(cell.startswith(("=", "+", "-", "@")) for line in text.splitlines() for cell in line.split(","))
 
 
-@pytest.mark.xfail(reason="defended by atomic output writes that never follow a link", strict=False)
 def test_planted_links_and_folders_in_the_output_folder_are_replaced_not_followed(tmp_path, clean):
     out, victim = tmp_path / "out", tmp_path / "victim.txt"
     out.mkdir()
@@ -283,8 +276,7 @@ def test_the_attacks_fail_as_well_when_the_grader_has_no_privileges(tmp_path, cl
     assert {r["uid"] for r in results.values()} == {1000}
     assert "user namespace" in results["honest_baseline"]["isolation"]["uid"]
     for attack in [*_attack_names(), "attack_symlink_folder"]:
-        if attack not in NOT_ON_THIS_BRANCH:
-            assert results[attack]["score"] <= results["honest_baseline"]["score"], attack
+        assert results[attack]["score"] <= results["honest_baseline"]["score"], attack
     for student in (*(Path(n).stem for n in HONEST), "honest_baseline"):
         assert results[student]["score"] == clean[student].score, student
     assert snapshot([folder, *WATCHED]) == before

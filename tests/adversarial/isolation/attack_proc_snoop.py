@@ -28,13 +28,19 @@ for folder in sorted(p for p in found if p and os.path.isdir(p) and p.startswith
                 pass
 for book in [TARGETS.get("gradebook", "")] + [p for p in found if p.endswith(".sqlite") and p.startswith(mine + "/")]:
     try:
-        db = sqlite3.connect(book, timeout=1)
-        db.execute("CREATE TRIGGER zero AFTER INSERT ON results BEGIN UPDATE results SET score = 0; END")
-        db.execute("INSERT INTO results VALUES ('attack_proc_snoop', 'two-layer', 1, 'x', 0, 10, 'ok', '{}', 'now')")
-        db.execute("DROP TABLE results")
-        db.commit()
+        db = sqlite3.connect(book, timeout=1, isolation_level=None)
     except Exception:  # noqa: BLE001
-        pass
+        continue
+    row = {"student": "attack_proc_snoop", "assignment": "two-layer", "version": 1, "digest": "x", "seed": 0,
+           "score": 10, "status": "ok", "data": "{}"}
+    for statement, values in (
+            ("CREATE TRIGGER zero AFTER INSERT ON results BEGIN UPDATE results SET score = 0; END", ()),
+            (f"INSERT INTO results ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())),
+            ("DROP TABLE results", ())):
+        try:  # each on its own: one refused statement must not spare the others
+            db.execute(statement, values)
+        except Exception:  # noqa: BLE001
+            pass
 out = TARGETS.get("out", "")
 for name, make in (("results.json", lambda p: os.mkdir(p)),
                    ("grades.csv", lambda p: os.symlink(os.path.join(TARGETS.get("class", ""), "carol_sign_error.py"), p))):
