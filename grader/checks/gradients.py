@@ -19,6 +19,7 @@ import numpy as np
 from grader.checks.base import Check, CheckContext, ProbeCase
 from grader.checks.compare import as_float_array, describe_type, fit_common_factor
 from grader.diagnosis import Finding, Observation, diagnose_gradients, diagnose_transposed
+from grader.diagnosis.engine import Faults
 from grader.diagnosis.matching import keyed
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
@@ -127,9 +128,12 @@ class GradientsCheck(Check):
                                     "factors": {k: v for k, v in fit.per_name.items() if k.endswith("@0")}}
         if fit.ok(tol):
             ctx.facts["gradient_factor"] = fit.factor
+            ctx.facts["gradient_faults"] = Faults()  # the reference's own computation
             return CheckResult.success(self.id, max_points, self._factor_text(fit.factor), **evidence)
         finding = diagnose_gradients(network=ctx.reference.network, observations=observations, expected=expected,
                                      lr=lr, tolerance=tol, labels=labels)
+        if finding.faults is not None:
+            ctx.facts["gradient_faults"] = finding.faults
         if finding.factor is not None and finding.factor > 0:
             ctx.facts["gradient_factor"] = finding.factor
         elif fit.factor > 0:

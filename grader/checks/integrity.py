@@ -1,0 +1,243 @@
+"""Descent integrity: the parameters the descent run ends with must come from the student's own gradient steps.
+
+A backward pass could recognise the XOR table and write a hand-made solution instead of stepping. Three
+things stop that:
+
+- the descent run presents XOR as its four rows each repeated, in a shuffled order (:func:`presented_xor`),
+  so a lookup of the four-row table misses; the mean over the rows, hence every full-batch step and the
+  loss, is unchanged;
+- at the first epoch and at a few random checkpoints the run takes one epoch on its own, and the change of
+  the parameters must be ``lr x factor x`` the gradient at the parameters the student's code held, with
+  the same factor at every checked step (:func:`check_step`). The gradient is the reference's, or the
+  computation of the mistake the gradients check identified (a wrong but honest backward pass is still
+  the student's own descent); a per-sample step matches the reference's row-by-row updates;
+- between two reads of the parameters, the epochs in between are replayed here with the same gradients
+  from where the student's code was, and must land where it is (:func:`check_replay`).
+
+When no computation explains the student's gradients, only the size of a checked step is bounded
+(``JUMP`` times the reference's step). Everything here runs in the grader's process on plain arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from grader.checks.compare import as_float_array
+from grader.diagnosis.engine import Faults, gradients
+from grader.spec.assignment import Tolerance
+from reference import Network
+
+Params = dict[str, np.ndarray]
+
+REPEATS = 2          # each XOR row appears this many times in the presented data
+INTERVALS = 20       # the run is cut in this many intervals; each may hold one checked step
+CHECK_PROBABILITY = 0.5  # chance that an interval after the first holds a checked step
+REPLAY_RTOL = 1e-4   # replayed segment against the student's: relative to how far the segment moved
+JUMP = 20.0          # unexplained gradients: a checked step may be at most this many reference steps
+ROUNDING = 256 * np.finfo(np.float64).eps  # slack for float64 rounding of before - after, times max |param|
+
+
+def presented_xor(X: np.ndarray, Y: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of ``X``/``Y`` ``REPEATS`` times, shuffled: never the four-row table, the same mean."""
+    order = rng.permutation(np.repeat(np.arange(len(X)), REPEATS))
+    return X[order].copy(), Y[order].copy()
+
+
+def checked_epochs(*, rng: np.random.Generator, epochs: int) -> frozenset[int]:
+    """Epochs (counted from 0) whose step is checked: the first, and with ``CHECK_PROBABILITY`` one random
+    epoch in each later interval of the run (the same whether or not the run stops when solved)."""
+    width = max(1, -(-epochs // INTERVALS))
+    picks = [int(rng.integers(lo, min(lo + width, epochs))) for lo in range(width, epochs, width)
+             if rng.random() < CHECK_PROBABILITY]
+    return frozenset([0, *picks])
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """The computation the student's step is held to: ``faults`` of the reference (``Faults()``: the
+    reference itself), ``online`` for one step per row in the presented order, or none known."""
+
+    faults: Faults | None
+    online: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.faults is not None
+
+    def step(self, network: Network, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, *,
+             rate: float) -> Params:
+        """``before - after`` of one step at ``rate`` (the learning rate times the student's factor)."""
+        faults = self.faults or Faults()
+        p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+        rows = [slice(i, i + 1) for i in range(len(X))] if self.online else [slice(None)]
+        with np.errstate(all="ignore"):
+            for r in rows:
+                g = gradients(network, p, X[r], Y[r], lr=rate, faults=faults)
+                p = {k: v - rate * g[k] for k, v in p.items()}
+        return {k: np.asarray(params[k], dtype=np.float64) - p[k] for k in params}
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """One checked step: the factor it shows (None: no single factor fits) and its relative error."""
+
+    epoch: int
+    factor: float | None
+    error: float
+    ok: bool
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "factor": self.factor, "error": self.error, "ok": self.ok,
+                "reason": self.reason}
+
+
+def _arrays(params: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]]) -> Params | None:
+    out = {}
+    for name, shape in shapes.items():
+        arr = as_float_array(params.get(name))
+        if arr is None or arr.shape != shape or not np.all(np.isfinite(arr)):
+            return None
+        out[name] = arr
+    return out
+
+
+def _flat(params: Mapping[str, np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.ravel(v) for v in params.values()])
+
+
+def _fit(delta: np.ndarray, unit: np.ndarray) -> float:
+    den = float(unit @ unit)
+    return float(delta @ unit) / den if den > 0 else 0.0
+
+
+def _error(delta: np.ndarray, expected: np.ndarray, slack: float) -> float:
+    """max |delta - expected| beyond the rounding ``slack``, relative to the larger of the two steps."""
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), float(np.max(np.abs(delta), initial=0.0)), 1e-300)
+    return max(float(np.max(np.abs(delta - expected), initial=0.0)) - slack, 0.0) / scale
+
+
+def check_step(*, model: StepModel, network: Network, before: Mapping[str, Any], after: Mapping[str, Any],
+               X: np.ndarray, Y: np.ndarray, lr: float, factor: float, epoch: int, tolerance: Tolerance,
+               fixed: bool = True) -> StepCheck:
+    """Whether ``before - after`` is ``lr x c x`` the model's gradient at ``before``; with ``fixed``, ``c``
+    must be within ``tolerance.rtol`` of ``factor`` (the factor of the first checked step)."""
+    shapes = network.param_shapes()
+    b, a = _arrays(before, shapes), _arrays(after, shapes)
+    if b is None or a is None:
+        return StepCheck(epoch, None, float("inf"), False, "the parameters are missing, misshapen or not finite")
+    delta = _flat(b) - _flat(a)
+    slack = ROUNDING * max(float(np.max(np.abs(_flat(b)))), float(np.max(np.abs(_flat(a)))), 1.0)
+    if not model.known:
+        size = float(np.linalg.norm(delta))
+        unit = float(np.linalg.norm(_flat(StepModel(Faults()).step(network, b, X, Y, rate=lr * factor))))
+        ok = size <= JUMP * unit + slack * np.sqrt(delta.size)
+        return StepCheck(epoch, None, size / max(JUMP * unit, 1e-300), ok,
+                         "" if ok else f"the parameters moved {size / max(unit, 1e-300):.3g} times as far as one "
+                                       "gradient step would move them")
+    c = factor
+    for _ in range(4 if model.online or (model.faults is not None and model.faults.step_dependent) else 1):
+        expected = _flat(model.step(network, b, X, Y, rate=lr * c))
+        if not np.any(expected):
+            break
+        c *= _fit(delta, expected)
+        if not c > 0:
+            break
+    expected = _flat(model.step(network, b, X, Y, rate=lr * c)) if c > 0 else expected
+    error = _error(delta, expected, slack)
+    if not (c > 0 and error <= tolerance.rtol):
+        return StepCheck(epoch, c if c > 0 else None, error, False,
+                         "the parameters did not change by the learning rate times the gradient")
+    if fixed and abs(c - factor) > tolerance.rtol * factor:
+        return StepCheck(epoch, c, error, False, f"the step was {c / factor:.4g} times the step of the first "
+                                                 "epoch: the learning rate or the gradient's scale changed")
+    return StepCheck(epoch, c, error, True)
+
+
+def check_replay(*, model: StepModel, network: Network, start: Mapping[str, Any], end: Mapping[str, Any],
+                 X: np.ndarray, Y: np.ndarray, rate: float, epochs: int) -> float | None:
+    """The relative distance between the student's parameters after ``epochs`` epochs from ``start`` and the
+    model's replay of them (relative to how far the replay moved); None when it cannot be computed."""
+    shapes = network.param_shapes()
+    s, e = _arrays(start, shapes), _arrays(end, shapes)
+    if s is None or e is None or not model.known or epochs <= 0:
+        return None
+    p = s
+    for _ in range(epochs):
+        delta = model.step(network, p, X, Y, rate=rate)
+        p = {k: v - delta[k] for k, v in p.items()}
+    replay, moved = _flat(p), _flat(p) - _flat(s)
+    if not np.all(np.isfinite(replay)):
+        return None
+    slack = ROUNDING * max(float(np.max(np.abs(replay))), 1.0) * epochs
+    gap = max(float(np.max(np.abs(_flat(e) - replay))) - slack, 0.0)
+    return gap / max(float(np.max(np.abs(moved))), 1e-300)
+
+
+@dataclass
+class Audit:
+    """The integrity checks of one descent run, in order; the first failure is the verdict's.
+
+    The first checked step fixes the model (a per-sample step is tried when the full-batch one does not
+    fit) and the factor the later steps and the replays are held to.
+    """
+
+    model: StepModel
+    network: Network
+    X: np.ndarray
+    Y: np.ndarray
+    lr: float
+    factor: float
+    tolerance: Tolerance
+    checked: frozenset[int]
+    steps: list[StepCheck] = field(default_factory=list)
+    worst_replay: float = 0.0
+    failure: str = ""
+
+    def step(self, *, before: Mapping[str, Any], after: Mapping[str, Any], epoch: int) -> None:
+        """Check the step of ``epoch`` (skipped once something failed, or for non-finite parameters)."""
+        shapes = self.network.param_shapes()
+        if self.failure or _arrays(before, shapes) is None or _arrays(after, shapes) is None:
+            return
+        first = not self.steps
+        options = dict(network=self.network, before=before, after=after, X=self.X, Y=self.Y, lr=self.lr,
+                       factor=self.factor, epoch=epoch, tolerance=self.tolerance, fixed=not first)
+        result = check_step(model=self.model, **options)
+        if first and not result.ok and not self.model.online:
+            online = StepModel(self.model.faults or Faults(), online=True)
+            alternative = check_step(model=online, **options)
+            if alternative.ok:
+                self.model, result = online, alternative
+        if first and result.ok and result.factor is not None:
+            self.factor = result.factor
+        self.steps.append(result)
+        if not result.ok:
+            self.failure = f"at epoch {epoch + 1}, {result.reason}"
+
+    def replay(self, *, start: Mapping[str, Any], end: Mapping[str, Any], epochs: int, epoch: int) -> None:
+        """Replay the ``epochs`` epochs that ended at ``epoch`` from ``start`` and compare with ``end``."""
+        if self.failure or not self.steps or not self.steps[0].ok:
+            return
+        gap = check_replay(model=self.model, network=self.network, start=start, end=end, X=self.X, Y=self.Y,
+                           rate=self.lr * self.factor, epochs=epochs)
+        if gap is None:
+            return
+        self.worst_replay = max(self.worst_replay, gap)
+        if gap > REPLAY_RTOL:
+            self.failure = (f"between epochs {epoch - epochs} and {epoch}, the parameters did not follow "
+                            f"gradient steps (they ended {gap:.3g} x the distance the steps cover away "
+                            "from where those steps lead)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evidence: the epochs checked, the worst replay gap and the per-sample mode when used."""
+        out: dict[str, Any] = {"checked_epochs": [s.epoch + 1 for s in self.steps],
+                               "presented_rows": int(len(self.X))}
+        if self.model.known and self.steps and self.steps[0].ok:
+            out["replay_gap"] = self.worst_replay
+        if self.model.online:
+            out["per_sample_steps"] = True
+        if self.failure:
+            out["integrity"] = self.failure
+        return out
