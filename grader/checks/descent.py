@@ -16,7 +16,7 @@ from grader.binding import SplitRun
 from grader.checks.base import Check, CheckContext, ProbeCase
 from grader.checks.gradients import step_outcome
 from grader.checks.compare import as_float_array, fit_common_factor
-from grader.diagnosis.engine import Faults
+from grader.diagnosis.engine import Faults, gradients
 from grader.checks.integrity import Audit, StepModel, checked_epochs, presented_xor
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
@@ -104,15 +104,23 @@ def xor_factor(ctx: CheckContext, *, X: np.ndarray, Y: np.ndarray) -> float | No
     """The student's gradient factor on XOR itself, from one step at the descent's initial weights.
 
     A convention that sums over rows scales with the batch, so the factor of the probes (another batch
-    size) would not give the reference's rate on XOR. None when the step fits no single positive factor
-    within the gradients tolerance (wrong gradients: the probes' factor is used).
+    size) would not give the reference's rate on XOR. The step is compared with the computation the
+    gradients check found (the reference's, or the mistake it named). None when the step fits no single
+    positive factor within the gradients tolerance (the probes' factor is used).
     """
     ref = ctx.reference
     params = ref.initial_params
     output = ref.network.predict(params, X)
-    case = ProbeCase(params=params, X=X, Y=Y, Y_pred=output, output=output, loss=ref.network.loss_of(output, Y),
-                     gradients=ref.network.gradients(params, X, Y))
     lr = ctx.assignment.probe.lr
+    faults = ctx.facts.get("gradient_faults") or Faults()
+    try:
+        with np.errstate(all="ignore"):
+            expected = gradients(ref.network, params, X, Y, lr=lr * ctx.facts.get("gradient_factor", 1.0),
+                                 faults=faults)
+    except ValueError:
+        expected = ref.network.gradients(params, X, Y)
+    case = ProbeCase(params=params, X=X, Y=Y, Y_pred=output, output=output, loss=ref.network.loss_of(output, Y),
+                     gradients=expected)
     try:
         change, returned = step_outcome(ctx, case, lr)
     except SubmissionFailure as exc:
@@ -180,7 +188,7 @@ class DescentCheck(Check):
             "predictions": [{"input": x.tolist(), "target": y.tolist(), "prediction": p.tolist()}
                             for x, y, p in zip(X, Y, verdict.predictions)],
         })
-        if verdict.passed and evidence["stopped_early"]:
+        if verdict.passed and evidence["stopped_early"] and not audit.failure:
             return CheckResult.success(self.id, max_points, (
                 f"XOR solved after {epochs} of at most {t.epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> "
                 f"{end:.4g} (reference {ref_end:.4g} after as many epochs)"), **evidence)

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from grader.checks.base import Check, CheckContext, ProbeCase
-from grader.checks.compare import as_float_array, describe_type, fit_common_factor
+from grader.checks.compare import as_float_array, describe_type, fit_common_factor, times_in_words
 from grader.diagnosis import Finding, Observation, diagnose_gradients, diagnose_transposed
 from grader.diagnosis.engine import Faults
 from grader.diagnosis.matching import keyed
@@ -170,7 +170,7 @@ class GradientsCheck(Check):
         if abs(factor - 1) < 1e-9:
             return "gradients match the gradient of the assignment's loss"
         return (f"gradients match: they are {factor:.4g} x the gradient of the assignment's loss "
-                f"(equivalent to a learning rate {factor:.4g} x larger)")
+                f"(so each step is as if the learning rate were {times_in_words(factor=factor)})")
 
 
 class UpdateCheck(Check):
@@ -218,8 +218,8 @@ class UpdateCheck(Check):
         error = abs(ratio - self.RATIO) / self.RATIO
         evidence: dict[str, Any] = {"lr_ratio": self.RATIO, "change_ratio": ratio, "relative_error": error}
         if error > tol.rtol:
-            message = (f"with a learning rate {self.RATIO:g} x larger the parameters changed {ratio:.4g} x as much, "
-                       f"not {self.RATIO:g} x")
+            message = (f"with a learning rate {self.RATIO:g} times larger, the parameters changed "
+                       f"{times_in_words(factor=ratio, what='much')}, not {self.RATIO:g} times as much")
             return CheckResult.failure(self.id, max_points, message,
                                        Diagnosis("ignores-learning-rate", message, evidence), **evidence)
         if grads is not None:

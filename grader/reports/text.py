@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from grader.checks.compare import times_in_words
 from grader.diagnosis.catalogue import describe
 from grader.results import CheckResult, LoadError, SubmissionResult
 
@@ -43,9 +44,24 @@ def error_feedback(result: SubmissionResult) -> str:
     return text + (f"\nhint: {hint}" if hint else "")
 
 
+def rate_note(check: CheckResult) -> str:
+    """Why the descent run's learning rate is not the student's own ``lr``; ``""`` for other checks."""
+    lr, factor = check.evidence.get("lr"), check.evidence.get("gradient_factor")
+    if check.id != "descent" or not isinstance(lr, (int, float)) or not isinstance(factor, (int, float)):
+        return ""
+    if abs(factor - 1) < 1e-6:
+        return (f"The grader trains every network at the assignment's learning rate {lr:.4g}, whatever lr your "
+                "code sets, so every student is compared with the reference at the same rate.")
+    return (f"The grader trained at learning rate {lr:.4g}, not your own lr: the assignment's rate {lr * factor:.4g} "
+            f"divided by your gradient factor {factor:.4g} (your gradients are {times_in_words(factor=factor)} "
+            f"{'than' if factor > 1 else 'as'} the gradient of the assignment's loss), so your convention is "
+            "not penalised.")
+
+
 def check_feedback(check: CheckResult) -> str:
-    """The check's message, then each diagnosis with its explanation and hint."""
-    lines = [check.message]
+    """The check's message (with the descent run's rate explained), then each diagnosis with its
+    explanation and hint."""
+    lines = [check.message, rate_note(check)]
     for d in check.diagnoses:
         entry = describe(d.tag)
         lines.append(f"[{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
@@ -89,6 +105,8 @@ def format_text(result: SubmissionResult, *, color: bool = False) -> str:
     for c in result.checks:
         mark = paint("PASS", "ok") if c.passed else paint("FAIL", "bad")
         lines.append(f"{mark} {c.id:<10} {c.points:g}/{c.max_points:g}  {c.message}")
+        if rate_note(c):
+            lines.append(paint(f"       {rate_note(c)}", "dim"))
         for d in c.diagnoses:
             entry = describe(d.tag)
             if d.tag in explained:
