@@ -17,7 +17,7 @@ from grader.checks.base import Check, CheckContext, ProbeCase
 from grader.checks.gradients import step_outcome
 from grader.checks.compare import as_float_array, fit_common_factor
 from grader.diagnosis.engine import Faults, gradients
-from grader.checks.integrity import Audit, StepModel, checked_epochs, presented_xor
+from grader.checks.integrity import REPEATS, Audit, StepModel, checked_epochs, presented_xor
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
 from reference import Network
@@ -101,7 +101,8 @@ def student_curve(outputs: np.ndarray, *, network: Network, Y: np.ndarray, end: 
 
 
 def xor_factor(ctx: CheckContext, *, X: np.ndarray, Y: np.ndarray) -> float | None:
-    """The student's gradient factor on XOR itself, from one step at the descent's initial weights.
+    """The student's gradient factor on XOR itself (as the run presents it), from one step at the descent's
+    initial weights.
 
     A convention that sums over rows scales with the batch, so the factor of the probes (another batch
     size) would not give the reference's rate on XOR. The step is compared with the computation the
@@ -142,14 +143,15 @@ class DescentCheck(Check):
         net_spec = ref.network
         X, Y = ref.xor  # the verdict's four rows
         rng = np.random.default_rng([ref.seed, t.seed, 13])
-        TX, TY = presented_xor(X, Y, rng=rng)  # what the student's code trains on
+        model = StepModel(ctx.facts.get("gradient_faults"))
+        TX, TY = presented_xor(X, Y, rng=rng, repeats=REPEATS if model.scale_free else 1)  # what the code trains on
         factor = xor_factor(ctx, X=TX, Y=TY) or ctx.facts.get("gradient_factor", 1.0)
         lr = t.lr / factor
         net = ctx.network(lr=lr)
         net.set_params(ref.initial_params)
         start = net_spec.loss_value(ref.initial_params, X, Y)
         split = SplitRun(t.epochs)
-        audit = Audit(model=StepModel(ctx.facts.get("gradient_faults")), network=net_spec, X=TX, Y=TY, lr=lr,
+        audit = Audit(model=model, network=net_spec, X=TX, Y=TY, lr=lr,
                       factor=factor, tolerance=a.tolerances["gradients"],
                       checked=checked_epochs(rng=rng, epochs=t.epochs))
         parts: list[Any] = []
@@ -200,7 +202,7 @@ class DescentCheck(Check):
             return CheckResult.failure(self.id, max_points, message, Diagnosis("not-gradient-descent", message),
                                        **evidence)
         message = f"training does not solve XOR: {shortfall(verdict, start=start, ratio=t.max_loss_ratio)}; {summary}"
-        cause = likely_cause(verdict, start=start, faults=ctx.facts.get("gradient_faults"), audit=audit.failure)
+        cause = likely_cause(verdict, start=start, facts=ctx.facts, audit=audit.failure)
         if cause:
             message += f". {cause}"
         reference = judge(ref.training.params, network=net_spec, X=X, Y=Y, start=float(ref_curve[0]),
@@ -227,14 +229,15 @@ def shortfall(verdict: Judgement, *, start: float, ratio: float) -> str:
     return f"{loss}, but {side}" if verdict.dropped else f"{side}, and {loss}"
 
 
-def likely_cause(verdict: Judgement, *, start: float, faults: Faults | None, audit: str) -> str:
+def likely_cause(verdict: Judgement, *, start: float, facts: Mapping[str, Any], audit: str) -> str:
     """One sentence on where to look, from what the earlier checks and the run's checked steps found."""
+    faults = facts.get("gradient_faults")
     if faults is not None and faults.sign:
         return "Your steps go up the gradient (see the gradients check): fix the sign of the update"
     if audit:
         return f"Training did not take gradient steps: {audit}"
-    if faults is not None and faults != Faults():
+    if (faults is not None and faults != Faults()) or facts.get("gradients_ok") is False:
         return "Training follows your gradients, which the gradients check found wrong: fix those first"
     if verdict.end > start:
-        return "Each step makes the loss grow: check the sign of the output error and of the update"
+        return "Each step makes the loss grow: check the sign of the update and the learning rate it uses"
     return ""

@@ -124,6 +124,7 @@ class GradientsCheck(Check):
             return CheckResult.failure(self.id, max_points, exc.message, Diagnosis("gradient-mismatch", exc.message))
         got = keyed(observations)
         fit = fit_common_factor(got=got, expected=expected)
+        ctx.facts["gradients_ok"] = fit.ok(tol)
         evidence: dict[str, Any] = {"factor": fit.factor, "relative_errors": _by_param(fit.errors),
                                     "factors": {k: v for k, v in fit.per_name.items() if k.endswith("@0")}}
         if fit.ok(tol):

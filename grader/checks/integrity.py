@@ -5,7 +5,8 @@ things stop that:
 
 - the descent run presents XOR as its four rows each repeated, in a shuffled order (:func:`presented_xor`),
   so a lookup of the four-row table misses; the mean over the rows, hence every full-batch step and the
-  loss, is unchanged;
+  loss, is unchanged (rows are only reordered when the student's steps could depend on the batch size
+  otherwise than by a common factor: see :attr:`StepModel.scale_free`);
 - at the first epoch and at a few random checkpoints the run takes one epoch on its own, and the change of
   the parameters must be ``lr x factor x`` the gradient at the parameters the student's code held, with
   the same factor at every checked step (:func:`check_step`). The gradient is the reference's, or the
@@ -38,13 +39,18 @@ CHECK_PROBABILITY = 0.5  # chance that an interval after the first holds a check
 REPLAY_RTOL = 1e-4   # replayed segment against the student's: relative to how far the segment moved
 PERTURBATION = 1e-9  # relative nudge of a replay's start, to measure how much the epochs amplify differences
 STUDENT_ROUNDING = 1e-6  # the relative difference a student's float64 arithmetic may bring, at most
+FIT_ROUNDS = 50      # fixed-point rounds for the factor of a step that is not linear in the rate
 JUMP = 0.5           # unexplained gradients: a checked step may move the parameters at most this share of their size
 ROUNDING = 256 * float(np.finfo(np.float64).eps)  # slack for float64 rounding of before - after, times max |param|
 
 
-def presented_xor(X: np.ndarray, Y: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each row of ``X``/``Y`` ``REPEATS`` times, shuffled: never the four-row table, the same mean."""
-    order = rng.permutation(np.repeat(np.arange(len(X)), REPEATS))
+def presented_xor(X: np.ndarray, Y: np.ndarray, *, rng: np.random.Generator, repeats: int = REPEATS,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of ``X``/``Y`` ``repeats`` times, shuffled, never in the table's own order: the same mean."""
+    base = np.repeat(np.arange(len(X)), repeats)
+    order = rng.permutation(base)
+    while np.array_equal(order[:len(X)], np.arange(len(X))):
+        order = rng.permutation(base)
     return X[order].copy(), Y[order].copy()
 
 
@@ -68,6 +74,13 @@ class StepModel:
     @property
     def known(self) -> bool:
         return self.faults is not None
+
+    @property
+    def scale_free(self) -> bool:
+        """Steps that repeating every row leaves unchanged, up to the common factor measured on the run's
+        data: a known computation without a bias scaled by the batch size. Otherwise the rows are only
+        reordered, so the run's scale stays that of the four-row table (the probes' factor sets the rate)."""
+        return self.faults is not None and not self.faults.bias_batch_power
 
     def step(self, network: Network, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, *,
              rate: float) -> Params:
@@ -140,12 +153,12 @@ def check_step(*, model: StepModel, network: Network, before: Mapping[str, Any],
                          "" if ok else f"one step moved the parameters by {size / own:.0%} of their own size, "
                                        "far more than a gradient step")
     c = factor
-    for _ in range(4 if model.online or (model.faults is not None and model.faults.step_dependent) else 1):
+    for _ in range(FIT_ROUNDS if model.online or (model.faults is not None and model.faults.step_dependent) else 1):
         expected = _flat(model.step(network, b, X, Y, rate=lr * c))
         if not np.any(expected):
             break
-        c *= _fit(delta, expected)
-        if not c > 0:
+        previous, c = c, c * _fit(delta, expected)
+        if not c > 0 or abs(c - previous) <= 1e-13 * c:
             break
     expected = _flat(model.step(network, b, X, Y, rate=lr * c)) if c > 0 else expected
     error = _error(delta, expected, slack)
@@ -224,9 +237,13 @@ class Audit:
         first = not self.steps
         options = dict(network=self.network, before=before, after=after, X=self.X, Y=self.Y, lr=self.lr,
                        factor=self.factor, epoch=epoch, tolerance=self.tolerance, fixed=not first)
+        online = StepModel(self.model.faults or Faults(), online=True)
+        if first and not self.model.known:  # no computation explains the gradients: per-sample steps may
+            alternative = check_step(model=online, **options)
+            if alternative.ok:
+                self.model = online
         result = check_step(model=self.model, **options)
         if first and not result.ok and not self.model.online:
-            online = StepModel(self.model.faults or Faults(), online=True)
             alternative = check_step(model=online, **options)
             if alternative.ok:
                 self.model, result = online, alternative

@@ -41,7 +41,7 @@ LABELS = {
     "reference_final_loss": "Reference's loss after as many epochs",
     "layers": "Where in your network",
     "checked_epochs": "Epochs whose step was checked against the gradient",
-    "presented_rows": "XOR rows per epoch (each row twice, shuffled)",
+    "presented_rows": "XOR rows per epoch, shuffled (8: each row twice)",
     "replay_gap": "Largest gap between your run and a replay of its gradient steps",
     "per_sample_steps": "One step per row (per-sample updates)",
     "integrity": "Not a gradient step",

@@ -41,6 +41,14 @@ def test_presented_xor_misses_the_table_and_keeps_the_mean_step(seed):
     assert all(np.allclose(four[k], eight[k], rtol=1e-12, atol=1e-15) for k in four)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_four_rows_are_never_in_the_tables_order(seed):
+    X, Y = xor()
+    TX, TY = presented_xor(X, Y, rng=np.random.default_rng(seed), repeats=1)
+    assert TX.shape == (4, 2) and not np.array_equal(TX, X)
+    assert sorted(map(tuple, np.hstack([TX, TY]).tolist())) == sorted(map(tuple, np.hstack([X, Y]).tolist()))
+
+
 def test_checked_epochs_include_the_first_and_do_not_depend_on_early_stop():
     a = checked_epochs(rng=np.random.default_rng([0, 0, 13]), epochs=2000)
     b = checked_epochs(rng=np.random.default_rng([0, 0, 13]), epochs=2000)
