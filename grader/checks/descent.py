@@ -173,6 +173,8 @@ class DescentCheck(Check):
                             max_loss_ratio=t.max_loss_ratio)
             if split.done >= t.epochs or (verdict is not None and verdict.passed):
                 break
+        if verdict is not None and verdict.passed:
+            audit.settle()
         epochs = split.done
         ref_curve = ref.training.losses
         evidence: dict[str, Any] = {"epochs": epochs, "epoch_budget": t.epochs, "stopped_early": epochs < t.epochs,

@@ -20,6 +20,7 @@ PLOTTED = frozenset({"student_curve", "reference_curve", "predictions"})
 LABELS = {
     "factor": "Gradient factor (one for all parameters)",
     "gradient_factor": "Gradient factor the learning rate was divided by",
+    "loss_ratio": "Your loss divided by the expected loss",
     "relative_error": "Relative error",
     "parameters": "Parameters affected",
     "layer": "Where in your network",

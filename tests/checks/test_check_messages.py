@@ -22,7 +22,7 @@ CASES = {
     "two-layer": [FILES / "two_layer" / n for n in ("fails_gradients_sign_error.py",
                                                     "fails_gradients_missing_derivative_layer1.py",
                                                     "fails_init_zero_weights.py", "passes_mean.py",
-                                                    "fails_update_fixed_lr.py")]
+                                                    "fails_update_fixed_lr.py", "fails_loss_sum.py")]
     + [FILES / "descent" / n for n in ("passes_half_mean_gradient.py", "fails_gradients_per_sample_steps.py")],
     "two-layer-bce": [FILES / "two_layer_bce" / "fails_init_identical_units.py"],
     "three-layer": [FILES / "three_layer" / "fails_forward_skips_layer2_output.py"],
@@ -127,6 +127,14 @@ def test_evidence_labels_are_in_the_students_terms(graded):
     assert facts["Seen on"].startswith("the grader's ") and facts["Seen on"].endswith(" random weights and inputs")
     assert not {"Layers", "Layer", "Grader's random input set", "Mutant", "Residual", "Reference factor"} & set(facts)
     assert not any(v.startswith("#") for v in facts.values())
+
+
+def test_a_loss_off_by_a_factor_is_not_called_a_gradient_factor(graded):
+    check = graded["fails_loss_sum.py"].check("loss")
+    facts = _facts(check.diagnoses[0])
+    assert float(facts["Your loss divided by the expected loss"]) > 1
+    assert not any("Gradient factor" in label for label in facts)
+    assert facts["Seen on"] == "the grader's first random weights and inputs"
 
 
 def test_per_sample_steps_are_the_students_own_descent(graded):

@@ -102,7 +102,12 @@ def test_per_sample_steps_are_recognised_and_replayed():
     for _ in range(30):
         later = {k: v - online.step(NET, later, X, Y, rate=0.5)[k] for k, v in later.items()}
     audit.replay(start=one, end=later, epochs=30, epoch=31)
-    assert not audit.failure and audit.worst_replay < 1e-9
+    audit.settle()
+    assert not audit.failure and audit.replayed and audit.worst_replay < 1e-9
+    jumped = {k: v + 1.0 for k, v in later.items()}
+    audit.replay(start=later, end=jumped, epochs=30, epoch=61)
+    audit.settle()
+    assert audit.failure.startswith("between epochs 31 and 61, the parameters did not follow gradient steps")
 
 
 def test_a_replay_finds_a_jump_between_checked_epochs():
