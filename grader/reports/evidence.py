@@ -189,7 +189,8 @@ def worst_table(entries: Iterable[Any], *, array: Any = None, scale: float | Non
         return None
     name = str(array) if array else "entry"
     extra = [k for k in dict.fromkeys(k for e in entries for k in e) if k not in ("index", "got", "expected")]
-    columns = ("Entry", "Yours", "Expected", "Difference", "Relative difference", *(_label(k) for k in extra))
+    columns = ("Entry", "Yours", "Expected", "Difference", "Relative difference",
+               *("Layer" if k == "layer" else _label(k) for k in extra))
     rows = []
     for e in entries:
         index = e.get("index")
