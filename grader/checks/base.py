@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -133,7 +133,7 @@ class CheckContext:
     reference: Reference
     worker: Worker
     binding: Binding
-    facts: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)  # what one check learnt for the later ones
 
     @property
     def labels(self) -> dict[str, str]:

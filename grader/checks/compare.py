@@ -6,6 +6,7 @@ entries, and whose ``evidence`` goes into the result as JSON.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -145,3 +146,21 @@ def fit_common_factor(*, got: Mapping[str, np.ndarray], expected: Mapping[str, n
         errors[n] = relative_error(got[n], factor * expected[n])
         alone[n] = relative_error(got[n], own * expected[n])
     return FactorFit(factor=factor, per_name=per_name, errors=errors, alone=alone)
+
+
+_FRACTIONS = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth", 8: "an eighth", 10: "a tenth"}
+
+
+def times_in_words(*, factor: float, what: str = "large") -> str:
+    """``factor`` x something as words that say which way: ``2.5 times larger``, ``half as large``,
+    ``as large`` (``what`` names the quantity's size word: "large", "much")."""
+    if not (factor > 0 and math.isfinite(factor)):
+        return f"{factor:.4g} times as {what}"
+    if abs(factor - 1) < 1e-6:
+        return f"just as {what}"
+    if factor > 1:
+        return f"{factor:.4g} times larger" if what == "large" else f"{factor:.4g} times as {what}"
+    inverse = 1 / factor
+    if abs(inverse - round(inverse)) < 1e-6 and round(inverse) in _FRACTIONS:
+        return f"{_FRACTIONS[round(inverse)]} as {what}"
+    return f"{factor:.4g} times as {what}"

@@ -16,6 +16,8 @@ from grader.binding import SplitRun
 from grader.checks.base import Check, CheckContext, ProbeCase
 from grader.checks.gradients import step_outcome
 from grader.checks.compare import as_float_array, fit_common_factor
+from grader.diagnosis.engine import Faults, gradients
+from grader.checks.integrity import REPEATS, Audit, StepModel, checked_epochs, presented_xor
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
 from reference import Network
@@ -23,11 +25,16 @@ from reference import Network
 CURVE_POINTS = 200
 
 
-def solved(outputs: np.ndarray, Y: np.ndarray, one_hot: bool) -> bool:
-    """Every XOR prediction on the right side (0.5, or the argmax for one-hot targets)."""
+def right_rows(outputs: np.ndarray, Y: np.ndarray, one_hot: bool) -> np.ndarray:
+    """Which rows are predicted on the right side (of 0.5, or the argmax for one-hot targets)."""
     if one_hot:
-        return bool(np.all(np.argmax(outputs, axis=1) == np.argmax(Y, axis=1)))
-    return bool(np.all((outputs > 0.5) == (Y > 0.5)))
+        return np.argmax(outputs, axis=1) == np.argmax(Y, axis=1)
+    return np.all((outputs > 0.5) == (Y > 0.5), axis=1)
+
+
+def solved(outputs: np.ndarray, Y: np.ndarray, one_hot: bool) -> bool:
+    """Every XOR prediction on the right side."""
+    return bool(np.all(right_rows(outputs, Y, one_hot)))
 
 
 def curve_epochs(length: int, *, points: int = CURVE_POINTS) -> np.ndarray:
@@ -49,10 +56,16 @@ class Judgement:
     end: float
     solved: bool
     dropped: bool
+    right: int = 0
 
     @property
     def passed(self) -> bool:
         return self.solved and self.dropped
+
+    @property
+    def wrong(self) -> int:
+        """How many of the rows are predicted on the wrong side."""
+        return len(self.predictions) - self.right
 
 
 def judge(params: Mapping[str, Any], *, network: Network, X: np.ndarray, Y: np.ndarray, start: float,
@@ -65,7 +78,8 @@ def judge(params: Mapping[str, Any], *, network: Network, X: np.ndarray, Y: np.n
         return None
     predictions = network.predict(arrays, X)
     end = network.loss_of(predictions, Y)
-    return Judgement(predictions=predictions, end=end, solved=solved(predictions, Y, one_hot),
+    right = right_rows(predictions, Y, one_hot)
+    return Judgement(predictions=predictions, end=end, solved=bool(np.all(right)), right=int(np.sum(right)),
                      dropped=end <= max_loss_ratio * start)
 
 
@@ -87,18 +101,27 @@ def student_curve(outputs: np.ndarray, *, network: Network, Y: np.ndarray, end: 
 
 
 def xor_factor(ctx: CheckContext, *, X: np.ndarray, Y: np.ndarray) -> float | None:
-    """The student's gradient factor on XOR itself, from one step at the descent's initial weights.
+    """The student's gradient factor on XOR itself (as the run presents it), from one step at the descent's
+    initial weights.
 
     A convention that sums over rows scales with the batch, so the factor of the probes (another batch
-    size) would not give the reference's rate on XOR. None when the step fits no single positive factor
-    within the gradients tolerance (wrong gradients: the probes' factor is used).
+    size) would not give the reference's rate on XOR. The step is compared with the computation the
+    gradients check found (the reference's, or the mistake it named). None when the step fits no single
+    positive factor within the gradients tolerance (the probes' factor is used).
     """
     ref = ctx.reference
     params = ref.initial_params
     output = ref.network.predict(params, X)
-    case = ProbeCase(params=params, X=X, Y=Y, Y_pred=output, output=output, loss=ref.network.loss_of(output, Y),
-                     gradients=ref.network.gradients(params, X, Y))
     lr = ctx.assignment.probe.lr
+    faults = ctx.facts.get("gradient_faults") or Faults()
+    try:
+        with np.errstate(all="ignore"):
+            expected = gradients(ref.network, params, X, Y, lr=lr * ctx.facts.get("gradient_factor", 1.0),
+                                 faults=faults)
+    except ValueError:
+        expected = ref.network.gradients(params, X, Y)
+    case = ProbeCase(params=params, X=X, Y=Y, Y_pred=output, output=output, loss=ref.network.loss_of(output, Y),
+                     gradients=expected)
     try:
         change, returned = step_outcome(ctx, case, lr)
     except SubmissionFailure as exc:
@@ -118,54 +141,105 @@ class DescentCheck(Check):
         a, ref = ctx.assignment, ctx.reference
         t = a.training
         net_spec = ref.network
-        X, Y = ref.xor
-        factor = xor_factor(ctx, X=X, Y=Y) or ctx.facts.get("gradient_factor", 1.0)
+        X, Y = ref.xor  # the verdict's four rows
+        rng = np.random.default_rng([ref.seed, t.seed, 13])
+        model = StepModel(ctx.facts.get("gradient_faults"))
+        TX, TY = presented_xor(X, Y, rng=rng, repeats=REPEATS if model.scale_free else 1)  # what the code trains on
+        factor = xor_factor(ctx, X=TX, Y=TY) or ctx.facts.get("gradient_factor", 1.0)
         lr = t.lr / factor
         net = ctx.network(lr=lr)
         net.set_params(ref.initial_params)
         start = net_spec.loss_value(ref.initial_params, X, Y)
         split = SplitRun(t.epochs)
+        audit = Audit(model=model, network=net_spec, X=TX, Y=TY, lr=lr,
+                      factor=factor, tolerance=a.tolerances["gradients"],
+                      checked=checked_epochs(rng=rng, epochs=t.epochs))
         parts: list[Any] = []
+        held = net.params()
         while True:
-            parts.append(net.train(X, Y, epochs=min(t.checkpoint, t.epochs - split.done), run=split))
-            verdict = judge(net.params(), network=net_spec, X=X, Y=Y, start=start, one_hot=a.one_hot,
+            look = min(split.done + t.checkpoint, t.epochs)  # the next look at the verdict
+            while split.done < look:
+                if split.done in audit.checked:
+                    parts.append(net.train(TX, TY, epochs=1, run=split))
+                    after = net.params()
+                    audit.step(before=held, after=after, epoch=split.done - 1)
+                else:
+                    count = min([e for e in audit.checked if e > split.done] + [look]) - split.done
+                    parts.append(net.train(TX, TY, epochs=count, run=split))
+                    after = net.params()
+                    audit.replay(start=held, end=after, epochs=count, epoch=split.done)
+                held = after
+            verdict = judge(held, network=net_spec, X=X, Y=Y, start=start, one_hot=a.one_hot,
                             max_loss_ratio=t.max_loss_ratio)
             if split.done >= t.epochs or (verdict is not None and verdict.passed):
                 break
+        if verdict is not None and verdict.passed:
+            audit.settle()
         epochs = split.done
         ref_curve = ref.training.losses
         evidence: dict[str, Any] = {"epochs": epochs, "epoch_budget": t.epochs, "stopped_early": epochs < t.epochs,
                                     "lr": lr, "gradient_factor": factor,
-                                    "reference_curve": downsample(ref_curve[:epochs + 1])}
+                                    "reference_curve": downsample(ref_curve[:epochs + 1]), **audit.to_dict()}
         if verdict is None:
             message = "after training, the parameters are missing, misshapen or not finite (NaN/inf)"
             return CheckResult.failure(self.id, max_points, message, Diagnosis("no-descent", message), **evidence)
         end, ref_end = verdict.end, float(ref_curve[epochs])
-        outputs = stacked_outputs(parts, Y=Y)
+        outputs = stacked_outputs(parts, Y=TY)
         if outputs is not None:
-            evidence["student_curve"] = student_curve(outputs, network=net_spec, Y=Y, end=end)
+            evidence["student_curve"] = student_curve(outputs, network=net_spec, Y=TY, end=end)
         evidence.update({
             "initial_loss": start, "final_loss": end, "reference_final_loss": ref_end,
             "predictions": [{"input": x.tolist(), "target": y.tolist(), "prediction": p.tolist()}
                             for x, y, p in zip(X, Y, verdict.predictions)],
         })
-        if verdict.passed and evidence["stopped_early"]:
+        if verdict.passed and evidence["stopped_early"] and not audit.failure:
             return CheckResult.success(self.id, max_points, (
                 f"XOR solved after {epochs} of at most {t.epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> "
                 f"{end:.4g} (reference {ref_end:.4g} after as many epochs)"), **evidence)
         summary = f"{epochs} epochs at lr {lr:.4g}: loss {start:.4g} -> {end:.4g} (reference {ref_end:.4g})"
-        if verdict.passed:
+        if verdict.passed and not audit.failure:
             return CheckResult.success(self.id, max_points, f"XOR solved; {summary}", **evidence)
-        reasons = []
-        if not verdict.dropped:
-            reasons.append(f"the loss fell only to {end / start:.0%} of its start "
-                           f"(needs {t.max_loss_ratio:.0%} or less)")
-        if not verdict.solved:
-            reasons.append("some XOR predictions are on the wrong side")
-        message = f"training does not solve XOR: {'; '.join(reasons)}; {summary}"
+        if verdict.passed:
+            message = (f"XOR is solved, but not by gradient descent: {audit.failure}; {summary}")
+            return CheckResult.failure(self.id, max_points, message, Diagnosis("not-gradient-descent", message),
+                                       **evidence)
+        message = f"training does not solve XOR: {shortfall(verdict, start=start, ratio=t.max_loss_ratio)}; {summary}"
+        cause = likely_cause(verdict, start=start, facts=ctx.facts, audit=audit.failure)
+        if cause:
+            message += f". {cause}"
         reference = judge(ref.training.params, network=net_spec, X=X, Y=Y, start=float(ref_curve[0]),
                           one_hot=a.one_hot, max_loss_ratio=t.max_loss_ratio)
         if reference is None or not reference.passed:
             message += (f" (the reference network of your sizes {list(net_spec.layers)} does not solve it either "
                         "from the same start: try more hidden units)")
         return CheckResult.failure(self.id, max_points, message, Diagnosis("no-descent", message), **evidence)
+
+
+def shortfall(verdict: Judgement, *, start: float, ratio: float) -> str:
+    """What the verdict's table shows, in words that agree with it: the loss rose, or fell too little; how
+    many predictions are wrong."""
+    wrong, rows, share = verdict.wrong, len(verdict.predictions), verdict.end / start
+    if verdict.end > start:
+        loss = f"the loss rose instead of falling (to {share:.0%} of its start)"
+    elif not verdict.dropped:
+        loss = f"the loss did not fall enough: it fell only to {share:.0%} of its start (it needs {ratio:.0%} or less)"
+    else:
+        loss = f"the loss fell to {share:.0%} of its start"
+    if not wrong:
+        return f"every XOR prediction is on the right side, but {loss}"
+    side = f"{wrong} of the {rows} XOR predictions {'is' if wrong == 1 else 'are'} on the wrong side"
+    return f"{loss}, but {side}" if verdict.dropped else f"{side}, and {loss}"
+
+
+def likely_cause(verdict: Judgement, *, start: float, facts: Mapping[str, Any], audit: str) -> str:
+    """One sentence on where to look, from what the earlier checks and the run's checked steps found."""
+    faults = facts.get("gradient_faults")
+    if faults is not None and faults.sign:
+        return "Your steps go up the gradient (see the gradients check): fix the sign of the update"
+    if audit:
+        return f"Training did not take gradient steps: {audit}"
+    if (faults is not None and faults != Faults()) or facts.get("gradients_ok") is False:
+        return "Training follows your gradients, which the gradients check found wrong: fix those first"
+    if verdict.end > start:
+        return "Each step makes the loss grow: check the sign of the update and the learning rate it uses"
+    return ""

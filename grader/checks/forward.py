@@ -59,7 +59,7 @@ class LossCheck(Check):
             if not result.ok:
                 evidence = {"probe": index, **result.evidence}
                 if "got" in evidence and case.loss != 0:
-                    evidence["factor"] = evidence["got"] / case.loss  # e.g. 5 for a sum over 5 rows
+                    evidence["loss_ratio"] = evidence["got"] / case.loss  # e.g. 5 for a sum over 5 rows
                 return CheckResult.failure(self.id, max_points, result.message,
                                            Diagnosis("loss-mismatch", result.message, evidence), **evidence)
         return CheckResult.success(self.id, max_points, f"loss values match (rtol {tol.rtol:g})")

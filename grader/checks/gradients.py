@@ -17,8 +17,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from grader.checks.base import Check, CheckContext, ProbeCase
-from grader.checks.compare import as_float_array, describe_type, fit_common_factor
+from grader.checks.compare import as_float_array, describe_type, fit_common_factor, times_in_words
 from grader.diagnosis import Finding, Observation, diagnose_gradients, diagnose_transposed
+from grader.diagnosis.engine import Faults
 from grader.diagnosis.matching import keyed
 from grader.errors import SubmissionFailure
 from grader.results import CheckResult, Diagnosis
@@ -138,15 +139,19 @@ class GradientsCheck(Check):
             return CheckResult.failure(self.id, max_points, exc.message, Diagnosis("gradient-mismatch", exc.message))
         got = keyed(observations)
         fit = fit_common_factor(got=got, expected=expected)
+        ctx.facts["gradients_ok"] = fit.ok(tol)
         evidence: dict[str, Any] = {"factor": fit.factor, "relative_errors": _by_param(fit.errors),
                                     "factors": {k: v for k, v in fit.per_name.items() if k.endswith("@0")}}
         if fit.ok(tol):
             ctx.facts["gradient_factor"] = fit.factor
+            ctx.facts["gradient_faults"] = Faults()  # the reference's own computation
             return CheckResult.success(self.id, max_points, self._factor_text(fit.factor) + (
                 " (checked one row at a time: your step updates once per row)" if _per_sample(ctx) else ""),
                 **evidence)
         finding = diagnose_gradients(network=ctx.reference.network, observations=observations, expected=expected,
                                      lr=lr, tolerance=tol, labels=labels)
+        if finding.faults is not None:
+            ctx.facts["gradient_faults"] = finding.faults
         if finding.factor is not None and finding.factor > 0:
             ctx.facts["gradient_factor"] = finding.factor
         elif fit.factor > 0:
@@ -183,7 +188,7 @@ class GradientsCheck(Check):
         if abs(factor - 1) < 1e-9:
             return "gradients match the gradient of the assignment's loss"
         return (f"gradients match: they are {factor:.4g} x the gradient of the assignment's loss "
-                f"(equivalent to a learning rate {factor:.4g} x larger)")
+                f"(so each step is as if the learning rate were {times_in_words(factor=factor)})")
 
 
 class UpdateCheck(Check):
@@ -231,8 +236,8 @@ class UpdateCheck(Check):
         error = abs(ratio - self.RATIO) / self.RATIO
         evidence: dict[str, Any] = {"lr_ratio": self.RATIO, "change_ratio": ratio, "relative_error": error}
         if error > tol.rtol:
-            message = (f"with a learning rate {self.RATIO:g} x larger the parameters changed {ratio:.4g} x as much, "
-                       f"not {self.RATIO:g} x")
+            message = (f"with a learning rate {self.RATIO:g} times larger, the parameters changed "
+                       f"{times_in_words(factor=ratio, what='much')}, not {self.RATIO:g} times as much")
             return CheckResult.failure(self.id, max_points, message,
                                        Diagnosis("ignores-learning-rate", message, evidence), **evidence)
         if grads is not None:

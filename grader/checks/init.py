@@ -6,6 +6,7 @@ import numpy as np
 from grader.checks.base import Check, CheckContext
 from grader.checks.compare import as_float_array, describe_type
 from grader.results import CheckResult, Diagnosis
+from reference import Network
 
 
 def identical_units(W: np.ndarray, b: np.ndarray | None) -> list[tuple[int, int]]:
@@ -17,6 +18,19 @@ def identical_units(W: np.ndarray, b: np.ndarray | None) -> list[tuple[int, int]
             if np.array_equal(incoming[:, i], incoming[:, j]):
                 pairs.append((i, j))
     return pairs
+
+
+LOSS_NAMES = {"mse": "mean squared error", "bce": "binary cross-entropy", "softmax_ce": "cross-entropy"}
+
+
+def stalled_loss(network: Network, X: np.ndarray, Y: np.ndarray) -> str:
+    """Where the loss of a network that cannot break symmetry stalls on XOR: every prediction the average
+    target, e.g. 0.25 under the mean squared error, 0.6931 (ln 2) under cross-entropy."""
+    value = network.loss_of(np.tile(Y.mean(axis=0), (len(Y), 1)), Y)
+    name = LOSS_NAMES.get(network.loss, network.loss)
+    return (f"on XOR the loss would stall near {value:.4g}, the {name} when every prediction is "
+            f"{Y.mean():.2g}" if Y.shape[1] == 1 else
+            f"on XOR the loss would stall near {value:.4g}, the {name} when every class gets the same probability")
 
 
 class InitCheck(Check):
@@ -60,7 +74,8 @@ class InitCheck(Check):
                                      f"({len(pairs)} identical pair(s))")
         if symmetric:
             text = "; ".join(symmetric)
-            return CheckResult.failure(self.id, max_points, f"the initial weights do not break symmetry: {text}",
-                                       Diagnosis("symmetric-init", text))
+            stall = stalled_loss(ctx.reference.network, *ctx.reference.xor)
+            message = f"the initial weights do not break symmetry: {text} ({stall})"
+            return CheckResult.failure(self.id, max_points, message, Diagnosis("symmetric-init", message))
         return CheckResult.success(self.id, max_points, "parameters have the right shapes, are finite and "
                                    "break symmetry")

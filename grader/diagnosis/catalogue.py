@@ -85,7 +85,8 @@ CATALOGUE = _entries(
     # Init
     ("symmetric-init", "Initialisation does not break symmetry",
      "All weights start at zero or hidden units start identical, so they receive identical gradients "
-     "and stay identical: the network cannot learn XOR (the loss sticks, e.g. at 0.6931 = ln 2).",
+     "and stay identical: the network cannot learn XOR, and the loss stalls where every prediction is the "
+     "average target (the message gives the value for this assignment's loss).",
      "Initialise weights with small random values; biases may start at zero."),
     ("bad-init-shape", "Parameters have the wrong shape",
      "A parameter created by the constructor does not have the shape the assignment specifies.",
@@ -93,8 +94,15 @@ CATALOGUE = _entries(
     # Descent
     ("no-descent", "Training does not solve XOR",
      "Driving your forward and backward passes on XOR does not bring the loss down enough to solve it.",
-     "Check that every step really changes every parameter, and that nothing changes between steps "
-     "that should stay fixed (such as the learning rate)."),
+     "The message says what went wrong. If an earlier check failed, fix it first: training uses your "
+     "gradients. If the loss rose, the steps go up the gradient: look at the sign of the output error and "
+     "of the update. If it fell too little, check that every step changes every parameter and that nothing "
+     "changes between steps that should stay fixed (such as the learning rate)."),
+    ("not-gradient-descent", "Training does not take gradient steps",
+     "During training, the parameters changed by something other than the learning rate times the gradient "
+     "of the loss (for example values written in directly, or a step that depends on which data it sees), "
+     "so the result is not your network learning XOR.",
+     "Let each training step only move every parameter by minus the learning rate times its gradient."),
     # Load and run
     ("syntax-error", "Syntax error", "Python could not read the file.",
      "Go to the line shown and fix the syntax (a missing colon, bracket or indentation)."),

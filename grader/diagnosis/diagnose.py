@@ -16,6 +16,7 @@ from numpy import ndarray
 from grader.spec.assignment import Tolerance
 from grader.checks.compare import fit_common_factor, relative_error, worst_entries
 from grader.diagnosis.matching import Match, Observation, keyed, match_forward, match_gradients
+from grader.diagnosis.engine import Faults
 from grader.results import Diagnosis
 from reference import Network
 
@@ -30,6 +31,7 @@ class Finding:
     message: str
     factor: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    faults: Faults | None = None  # the matched mistake's computation (the descent check replays it)
 
 
 def _param(key: str) -> str:
@@ -135,7 +137,8 @@ def _matched(match: Match, network: Network, labels: Mapping[str, str], evidence
         diagnoses.append(Diagnosis(mutant.tag, text, own))
     message = "; ".join(d.message for d in diagnoses) + (f" ({detail})" if detail else "")
     factor = match.factor if check == "gradients" else None
-    return Finding(tuple(diagnoses), message, factor, shared)
+    faults = match.hypothesis.faults if check == "gradients" else None
+    return Finding(tuple(diagnoses), message, factor, shared, faults)
 
 
 def consensus_factor(*, got: Mapping[str, ndarray], expected: Mapping[str, ndarray], tolerance: Tolerance,

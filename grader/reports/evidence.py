@@ -20,10 +20,11 @@ PLOTTED = frozenset({"student_curve", "reference_curve", "predictions"})
 LABELS = {
     "factor": "Gradient factor (one for all parameters)",
     "gradient_factor": "Gradient factor the learning rate was divided by",
+    "loss_ratio": "Your loss divided by the expected loss",
     "relative_error": "Relative error",
     "parameters": "Parameters affected",
-    "layer": "Layer",
-    "probe": "Grader's random input set",
+    "layer": "Where in your network",
+    "probe": "Seen on",
     "got": "Your value",
     "expected": "Expected value",
     "got_shape": "Shape of your array",
@@ -39,9 +40,17 @@ LABELS = {
     "initial_loss": "Loss at the start",
     "final_loss": "Your final loss",
     "reference_final_loss": "Reference's loss after as many epochs",
-    "layers": "Layers",
+    "layers": "Where in your network",
+    "checked_epochs": "Epochs whose step was checked against the gradient",
+    "presented_rows": "XOR rows per epoch, shuffled (8: each row twice)",
+    "replay_gap": "Largest gap between your run and a replay of its gradient steps",
+    "per_sample_steps": "One step per row (per-sample updates)",
+    "integrity": "Not a gradient step",
     "mismatched": "Entries off",
 }
+
+# Keys that name the grader's own workings (a mutant's key, a fit's residual): not shown to students.
+INTERNAL = frozenset({"mutant", "residual", "variant", "reference_factor"})
 
 Excerpter = Callable[..., "Excerpt | None"]
 
@@ -132,12 +141,35 @@ def _label(key: str) -> str:
     return LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def trial(index: int) -> str:
+    """The grader's ``index``-th (from 0) random weights and inputs, as a student reads it."""
+    nth = ORDINALS[index] if 0 <= index < len(ORDINALS) else f"#{index + 1}"
+    return f"the grader's {nth} random weights and inputs"
+
+
+def layers_text(value: Any) -> str:
+    """``[1]`` as ``layer 1 (W1, b1: the first layer after the input)``; several as ``layers 1 and 2``."""
+    layers = [value] if isinstance(value, int) else [v for v in value if isinstance(v, int)] \
+        if isinstance(value, list) else []
+    if not layers:
+        return "every layer"
+    names = ", ".join(f"W{k}, b{k}" for k in layers)
+    if len(layers) == 1:
+        return f"layer {layers[0]} ({names}; layer 1 is the first after the input)"
+    return "layers " + ", ".join(str(k) for k in layers[:-1]) + f" and {layers[-1]} ({names})"
+
+
 def parameter_name(key: str) -> str:
-    """``W1@0`` (parameter W1 on random input set 0) as ``W1``; other sets as ``W1, set 2``."""
+    """``W1@0`` (parameter W1 on the grader's first random weights and inputs) as ``W1``; others as
+    ``W1 (second random weights and inputs)``."""
     match = re.fullmatch(r"(.+)@(\d+)", str(key))
     if not match:
         return str(key)
-    return match.group(1) if match.group(2) == "0" else f"{match.group(1)}, set {int(match.group(2)) + 1}"
+    index = int(match.group(2))
+    return match.group(1) if index == 0 else f"{match.group(1)} ({trial(index).removeprefix('the grader')[3:]})"
 
 
 def where(*, file: Any, cell: Any, line: Any) -> str:
@@ -157,7 +189,8 @@ def worst_table(entries: Iterable[Any], *, array: Any = None, scale: float | Non
         return None
     name = str(array) if array else "entry"
     extra = [k for k in dict.fromkeys(k for e in entries for k in e) if k not in ("index", "got", "expected")]
-    columns = ("Entry", "Yours", "Expected", "Difference", "Relative difference", *(_label(k) for k in extra))
+    columns = ("Entry", "Yours", "Expected", "Difference", "Relative difference",
+               *("Layer" if k == "layer" else _label(k) for k in extra))
     rows = []
     for e in entries:
         index = e.get("index")
@@ -242,7 +275,13 @@ def evidence_blocks(
         elif key == "factors" and isinstance(value, Mapping):
             blocks.append(_per_parameter(value, title="Each parameter's own gradient factor", column="Factor"))
         elif key == "probe" and isinstance(value, int) and not isinstance(value, bool):
-            facts.append(Fact(_label(key), f"#{value + 1}"))
+            facts.append(Fact(_label(key), trial(value)))
+        elif key in ("layer", "layers"):
+            if "layers" in ev and key == "layer":
+                continue  # one fact for both
+            facts.append(Fact(_label(key), layers_text(value)))
+        elif key in INTERNAL:
+            continue
         elif key == "relative_error" and tolerance is not None and _number(value) is not None:
             facts.append(Fact(_label(key), f"{fmt(value)} (tolerance {fmt(tolerance.rtol)})"))
         elif _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value)):

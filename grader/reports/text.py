@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from grader.checks.compare import times_in_words
 from grader.diagnosis.catalogue import describe
 from grader.results import CheckResult, LoadError, SubmissionResult
 
@@ -59,11 +60,26 @@ def traceback_block(traceback: object) -> str:
     return "\ntraceback (your code):\n" + "\n".join("  " + line for line in lines)
 
 
+def rate_note(check: CheckResult) -> str:
+    """Why the descent run's learning rate is not the student's own ``lr``; ``""`` for other checks."""
+    lr, factor = check.evidence.get("lr"), check.evidence.get("gradient_factor")
+    if check.id != "descent" or not isinstance(lr, (int, float)) or not isinstance(factor, (int, float)):
+        return ""
+    if abs(factor - 1) < 1e-6:
+        return (f"The grader trains every network at the assignment's learning rate {lr:.4g}, whatever lr your "
+                "code sets, so every student is compared with the reference at the same rate.")
+    return (f"The grader trained at learning rate {lr:.4g}, not your own lr: the assignment's rate {lr * factor:.4g} "
+            f"divided by your gradient factor {factor:.4g} (your gradients are {times_in_words(factor=factor)} "
+            f"{'than' if factor > 1 else 'as'} the gradient of the assignment's loss), so your convention is "
+            "not penalised.")
+
+
 def check_feedback(check: CheckResult, *, level: str = "full") -> str:
-    """The check's message, then each diagnosis with its explanation and hint (as ``level`` allows)."""
+    """The check's message (with the descent run's rate explained), then each diagnosis with its
+    explanation and hint (as ``level`` allows)."""
     if level == "score":
         return "passed" if check.passed else "failed"
-    lines = [check.message if level == "full" else ("passed" if check.passed else "failed")]
+    lines = [check.message, rate_note(check)] if level == "full" else ["passed" if check.passed else "failed"]
     for d in check.diagnoses:
         entry = describe(d.tag)
         lines.append(f"[{d.tag}] {entry.title}: {entry.explanation}".rstrip(": "))
@@ -108,6 +124,8 @@ def format_text(result: SubmissionResult, *, color: bool = False, level: str = "
         mark = paint("PASS", "ok") if c.passed else paint("FAIL", "bad")
         message = f"  {c.message}" if level == "full" else ""
         lines.append(f"{mark} {c.id:<10} {c.points:g}/{c.max_points:g}{message}")
+        if level == "full" and rate_note(c):
+            lines.append(paint(f"       {rate_note(c)}", "dim"))
         for d in c.diagnoses if level != "score" else ():
             entry = describe(d.tag)
             if d.tag in explained:

@@ -16,7 +16,7 @@ def test_fmt(value, text):
 
 
 def test_parameter_names_and_locations():
-    assert parameter_name("W1@0") == "W1" and parameter_name("b2@1") == "b2, set 2" and parameter_name("W3") == "W3"
+    assert parameter_name("W1@0") == "W1" and parameter_name("b2@1") == "b2 (second random weights and inputs)" and parameter_name("W3") == "W3"
     assert where(file="lab.ipynb", cell=3, line=5) == "lab.ipynb, cell 3, line 5"
     assert where(file="lab.py", cell=None, line=7) == "lab.py, line 7" and where(file=None, cell=None, line=None) == ""
 
@@ -28,7 +28,7 @@ def test_blocks_put_labelled_facts_first_then_tables_then_the_traceback():
     assert [b.kind for b in blocks] == ["facts", "table", "text"]
     assert [(f.label, f.value) for f in blocks[0].facts] == [
         ("Entries off", "3 of 4"), ("Gradient factor (one for all parameters)", "2"),
-        ("Grader's random input set", "#1")]
+        ("Seen on", "the grader's first random weights and inputs")]
     table = blocks[1]
     assert table.columns == ("Parameter", "Relative error", "Verdict (tolerance 1e-06)")
     assert [[c.text for c in row] for row in table.rows] == [["W1", "0.5", "✘ off"],

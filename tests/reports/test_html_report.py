@@ -286,15 +286,15 @@ def test_evidence_fields_added_later_are_shown():
     diagnosis = Diagnosis("gradient-mismatch", "W2 is off", {
         "layer": 2, "factor": 2.5, "relative_error": 0.3, "parameters": ["W2", "b2"], "array": "W2",
         "worst": [{"index": [0, 1], "got": 1.0, "expected": 0.5, "layer": 2}],
-        "mystery": {"nested": [1, {"deep": True}]}, "reference_factor": 0.75})
+        "mystery": {"nested": [1, {"deep": True}]}, "curvature": 0.75})
     result = synthetic(CheckResult.failure("gradients", 3.0, "wrong gradients", diagnosis))
     page = parse(render_sheet(result=result, assignment=ASSIGNMENT))
     row = check_row(page, "gradients")
     facts = dict(zip((dt.text() for dt in row.find_all("dt")), (dd.text() for dd in row.find_all("dd"))))
-    assert facts["Layer"] == "2" and facts["Parameters affected"] == "W2, b2"
+    assert facts["Where in your network"].startswith("layer 2 (W2, b2") and facts["Parameters affected"] == "W2, b2"
     assert facts["Gradient factor (one for all parameters)"] == "2.5"
     assert facts["Relative error"] == "0.3 (tolerance 1e-06)"
-    assert facts["Reference factor"] == "0.75"  # an unknown scalar, under "More details"
+    assert facts["Curvature"] == "0.75"  # an unknown scalar, under "More details"
     assert row.find("details", class_="more").find("summary").text() == "More details"
     table = row.find("table", class_="evidence")
     assert [th.text() for th in table.find("thead").find_all("th")][-1] == "Layer"
