@@ -79,8 +79,8 @@ def site_view(cache: Path | None = None) -> Path:
     entries: dict[str, Path] = {}
     for folder in _site_folders():
         for entry in sorted(folder.iterdir()):
-            if _visible(entry.name):
-                entries.setdefault(entry.name, entry)
+            if _visible(entry.name):  # linked where it really is: a worker's root binds only real folders
+                entries.setdefault(entry.name, Path(os.path.realpath(entry)))
     key = hashlib.sha256("\n".join(f"{n}={p}" for n, p in sorted(entries.items())).encode()).hexdigest()[:16]
     root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
     view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
@@ -178,6 +178,14 @@ def _package_folders() -> list[str]:
     return sorted(os.path.realpath(p) for p in found if os.path.isdir(p))
 
 
+def _mask_folders() -> list[str]:
+    """The package folders, and every folder the site view links into: a worker's root binds those whole,
+    so the grader's own entries in them are masked there."""
+    view = site_view()
+    linked = {os.path.dirname(os.readlink(link)) for link in view.iterdir() if link.is_symlink()}
+    return sorted(set(_package_folders()) | linked)
+
+
 def worker_config(limits: Limits) -> dict[str, Any]:
     """What a worker applies to itself before running student code (see ``runner.isolate`` and
     ``inside/confine.py``)."""
@@ -186,7 +194,7 @@ def worker_config(limits: Limits) -> dict[str, Any]:
         "sandbox": limits.sandbox,
         "scratch": limits.scratch,
         "tmp": os.path.realpath(tempfile.gettempdir()),
-        "mask": _package_folders(),
+        "mask": _mask_folders(),
         "hidden": list(_HIDDEN_PREFIXES),
         "memory": limits.memory,
         "cpu": limits.cpu_time,
