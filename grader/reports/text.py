@@ -69,9 +69,10 @@ def rate_note(check: CheckResult) -> str:
         return (f"The grader trains every network at the assignment's learning rate {lr:.4g}, whatever lr your "
                 "code sets, so every student is compared with the reference at the same rate.")
     return (f"The grader trained at learning rate {lr:.4g}, not your own lr: the assignment's rate {lr * factor:.4g} "
-            f"divided by your gradient factor {factor:.4g} (your gradients are {times_in_words(factor=factor)} "
-            f"{'than' if factor > 1 else 'as'} the gradient of the assignment's loss), so your convention is "
-            "not penalised.")
+            f"divided by your gradient factor on the training data, {factor:.4g} (there your gradients are "
+            f"{times_in_words(factor=factor)} {'than' if factor > 1 else 'as'} the gradient of the assignment's "
+            "loss; a loss summed over the rows gives a factor that grows with their number, so it can differ "
+            "from the gradients check's), so your convention is not penalised.")
 
 
 def check_feedback(check: CheckResult, *, level: str = "full") -> str:

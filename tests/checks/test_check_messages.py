@@ -83,8 +83,8 @@ def test_a_half_gradient_is_put_as_half_as_large_and_the_rate_explained_in_the_t
     assert "as if the learning rate were half as large" in gradients.message and "x larger" not in gradients.message
     text = format_text(result)
     assert ("The grader trained at learning rate 4, not your own lr: the assignment's rate 2 divided by your "
-            "gradient factor 0.5 (your gradients are half as large as the gradient of the assignment's loss), "
-            "so your convention is not penalised.") in text
+            "gradient factor on the training data, 0.5 (there your gradients are half as large as the gradient of "
+            "the assignment's loss;") in text and "so your convention is not penalised." in text
     assert "half as large as the gradient" in check_feedback(result.check("descent"))
 
 
@@ -94,7 +94,8 @@ def test_a_factor_above_one_is_put_as_times_larger(graded):
     assert factor == pytest.approx(2.5)
     assert "as if the learning rate were 2.5 times larger" in result.check("gradients").message
     on_xor = result.check("descent").evidence["gradient_factor"]  # the sum grows with XOR's rows, as presented
-    assert on_xor > 1 and f"(your gradients are {on_xor:.4g} times larger than the gradient" in format_text(result)
+    assert on_xor > 1 and f"(there your gradients are {on_xor:.4g} times larger than the gradient" in format_text(result)
+    assert "it can differ from the gradients check's" in format_text(result)  # 2.5 there, more on XOR's rows
 
 
 def test_the_same_rate_as_the_assignment_is_explained_too(graded):
