@@ -33,9 +33,10 @@ from grader.api import write_reports
 from grader.diagnosis.catalogue import describe
 from grader.cli import main
 from grader.platforms.lms.gradebooks import (CANVAS_FILE, MOODLE_COLUMNS, MOODLE_FILE, canvas_rows, feedback_html,
-                                             feedback_text, gradebook_warnings, moodle_rows, safe_cell,
+                                             feedback_text, gradebook_warnings, moodle_rows,
                                              unmatched_file)
 from grader.spec.assignment import Policy
+from grader.reports.csv import spreadsheet_safe
 from grader.results import LoadError
 from grader.platforms.lms.roster import parse_roster
 from report_examples import EXAMPLES, graded
@@ -298,7 +299,7 @@ def test_cells_a_spreadsheet_would_run_are_defused(results):
     moodle = moodle_rows(results=[hostile], assignment=ASSIGNMENT)
     assert canvas[2][0] == "'" + hostile.student and canvas[2][3] == "'" + hostile.student
     assert moodle[1][0] == "'" + hostile.student and moodle[1][1] == "'" + hostile.student
-    assert [safe_cell(t) for t in ("+1", "-1", "@a", "\tx", "\rx", "ok", "")] == ["'+1", "'-1", "'@a", "'\tx",
+    assert [spreadsheet_safe(t) for t in ("+1", "-1", "@a", "\tx", "\rx", "ok", "")] == ["'+1", "'-1", "'@a", "'\tx",
                                                                                    "'\rx", "ok", ""]
     scripted = replace(results[1], warnings=("<script>alert(1)</script>",))
     assert "<script>" not in feedback_html(scripted, assignment=ASSIGNMENT)

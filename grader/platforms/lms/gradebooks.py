@@ -28,7 +28,6 @@ rescaled to ``points_possible``, less ``late_penalty`` for a late submission.
 """
 from __future__ import annotations
 
-import csv
 import html
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +35,8 @@ from typing import Sequence
 
 from grader.spec.assignment import Assignment
 from grader.diagnosis.catalogue import describe
-from grader.reports.base import ReportFormat, ReportOptions
+from grader.reports.base import ReportFormat, ReportOptions, write_atomic
+from grader.reports.csv import csv_text, spreadsheet_safe
 from grader.reports.evidence import where
 from grader.results import SubmissionResult
 from grader.platforms.lms.roster import Roster, RosterMatch, Student, canvas_download, match_roster, moodle_download
@@ -44,7 +44,6 @@ from grader.platforms.lms.roster import Roster, RosterMatch, Student, canvas_dow
 CANVAS_FILE = "canvas-grades.csv"
 MOODLE_FILE = "moodle-grades.csv"
 UNMATCHED_COLUMNS = ("Student id", "Submission", "Grade", "Why it was left out")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CANVAS_IDS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Last modified (grade)",
                   "Feedback comments")
@@ -52,11 +51,6 @@ MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Grade", "Maximum 
 
 def unmatched_file(lms: str) -> str:
     return f"{lms}-unmatched.csv"
-
-
-def safe_cell(text: str) -> str:
-    """``text`` as a spreadsheet shows it: a leading ``'`` when it would start a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def gradebook_score(result: SubmissionResult, *, assignment: Assignment | None = None) -> str:
@@ -136,7 +130,7 @@ def unmatched_rows(*, results: Sequence[SubmissionResult], assignment: Assignmen
         assert match is not None
         why = (f"fits {len(match.ambiguous[r.student])} roster rows" if r.student in match.ambiguous
                else "not in the roster")
-        rows.append([safe_cell(r.student), safe_cell(r.submission), gradebook_score(r, assignment=assignment), why])
+        rows.append([spreadsheet_safe(r.student), spreadsheet_safe(r.submission), gradebook_score(r, assignment=assignment), why])
     return rows
 
 
@@ -144,7 +138,7 @@ def canvas_rows(*, results: Sequence[SubmissionResult], assignment: Assignment,
                 roster: Roster | None = None) -> list[list[str]]:
     """The rows of the Canvas import file, header and ``Points Possible`` row first."""
     match = _matching(results, roster)
-    rows = [[*CANVAS_IDS, safe_cell(assignment.title)],
+    rows = [[*CANVAS_IDS, spreadsheet_safe(assignment.title)],
             ["Points Possible", "", "", "", "", _total(assignment, assignment.max_score)]]
     for r in results:
         if not _importable(r, match, "canvas"):
@@ -159,7 +153,7 @@ def canvas_rows(*, results: Sequence[SubmissionResult], assignment: Assignment,
             ids = [r.student, "", "", r.student, ""]
         else:
             ids = [r.student, "", "", "", ""]
-        rows.append([*map(safe_cell, ids), gradebook_score(r, assignment=assignment)])
+        rows.append([*map(spreadsheet_safe, ids), gradebook_score(r, assignment=assignment)])
     return rows
 
 
@@ -184,8 +178,8 @@ def moodle_rows(*, results: Sequence[SubmissionResult], assignment: Assignment, 
         if not _importable(r, match, "moodle"):
             continue
         identifier, name, email = _moodle_identity(r.student, match.matched.get(r.student) if match else None)
-        rows.append([*map(safe_cell, (identifier, name, email)), gradebook_score(r, assignment=assignment),
-                     _total(assignment, r.max_score), r.graded_at, safe_cell(feedback_html(r, assignment=assignment))])
+        rows.append([*map(spreadsheet_safe, (identifier, name, email)), gradebook_score(r, assignment=assignment),
+                     _total(assignment, r.max_score), r.graded_at, spreadsheet_safe(feedback_html(r, assignment=assignment))])
     return rows
 
 
@@ -212,10 +206,9 @@ def gradebook_warnings(*, results: Sequence[SubmissionResult], lms: str, roster:
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:
-    # UTF-8 with a byte-order mark: both LMSs read it, and so does a spreadsheet opening the file.
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+    # UTF-8 with a byte-order mark: both LMSs read it, and so does a spreadsheet opening the file. Written
+    # as every report is (all at once, never through a link planted in the output folder).
+    return write_atomic(path.parent, path.name, csv_text(rows), encoding="utf-8-sig")
 
 
 def _unmatched(results: Sequence[SubmissionResult], assignment: Assignment, roster: Roster | None, lms: str,
