@@ -8,17 +8,16 @@ state's training never leaks into the next; the grader then sets every parameter
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from grader.binding import toplevel
 from grader.binding.context import FATAL, Candidate, Detection
-from grader.binding.names import BACKWARD, FORWARD, LOSS, UPDATE, Signature, Source, first_present
+from grader.binding.names import BACKWARD, FORWARD, LOSS, UPDATE, Signature, first_present
 from grader.binding.pins import allowed_layouts, network_mappings
-from grader.binding.plan import Call, Plan
+from grader.binding.plan import Plan
 from grader.binding.reach import distinct, reach_entries
 from grader.binding.steps import make_call, step_pool
-from grader.binding.structure import detection_layers
 from grader.errors import SubmissionFailure
 from grader.sandbox.remote import Handle, Ref
 from grader.sandbox.worker import Worker
@@ -97,13 +96,7 @@ def candidates(det: Detection) -> list[Candidate]:
                     raise
                 det.note(f"module-level objects {', '.join(roots)} cannot be copied: {exc.message.strip()[-200:]}")
                 continue
-            net = replace(network, layers=mapping.layers, bias=mapping.has_biases)
-            plan = Plan(style="globals", layout=mapping.layout, slots=mapping.slots(), network=net, state=state,
-                        forward=Call(forward, ("", forward), (Source("X"),)) if forward else None, output=None,
-                        step=None if forward else one_step, step_output=None, bias_column=mapping.bias_column,
-                        names={"forward": forward} if forward else {"backward": one_step.label if one_step else ""})
-            detect = detection_layers(net.layers)
-            sizes = [net.layers] + ([detect] if detect != net.layers else [])
-            out.append(Candidate(plan, sizes, toplevel._completer(det, forward, steps),
-                                 det.source.names(forward or ""), toplevel._finisher(det)))
+            out.append(toplevel.globals_candidate(det, mapping, network=network, state=state,
+                                                  bias=mapping.has_biases, forward=forward, one_step=one_step,
+                                                  steps=steps))
     return out

@@ -83,16 +83,23 @@ def candidates(det: Detection) -> list[Candidate]:
         for mapping in found:
             roots = list(dict.fromkeys(s.root for s in mapping.slots()))
             state = GlobalState(tuple((r, values.get(r)) for r in roots))
-            net = replace(network, layers=mapping.layers, bias=mapping.biases is not None)
-            plan = Plan(style="globals", layout=mapping.layout, slots=mapping.slots(), network=net, state=state,
-                        forward=Call(forward, ("", forward), (Source("X"),)) if forward else None, output=None,
-                        step=None if forward else one_step, step_output=None, bias_column=mapping.bias_column,
-                        names={"forward": forward} if forward else {"backward": one_step.label if one_step else ""})
-            detect = detection_layers(net.layers)
-            sizes = [net.layers] + ([detect] if detect != net.layers else [])
-            out.append(Candidate(plan, sizes, _completer(det, forward, steps), det.source.names(forward or ""),
-                                 _finisher(det)))
+            out.append(globals_candidate(det, mapping, network=network, state=state, bias=mapping.biases is not None,
+                                         forward=forward, one_step=one_step, steps=steps))
     return out
+
+
+def globals_candidate(det: Detection, mapping: Any, *, network: Any, state: Any, bias: bool, forward: str | None,
+                      one_step: Call | None, steps: list[str]) -> Candidate:
+    """The candidate of module-level parameters in ``state`` (globals, or module-level objects) bound by
+    ``mapping``, driven by the module function ``forward`` or, without one, by the one-step function."""
+    net = replace(network, layers=mapping.layers, bias=bias)
+    plan = Plan(style="globals", layout=mapping.layout, slots=mapping.slots(), network=net, state=state,
+                forward=Call(forward, ("", forward), (Source("X"),)) if forward else None, output=None,
+                step=None if forward else one_step, step_output=None, bias_column=mapping.bias_column,
+                names={"forward": forward} if forward else {"backward": one_step.label if one_step else ""})
+    detect = detection_layers(net.layers)
+    sizes = [net.layers] + ([detect] if detect != net.layers else [])
+    return Candidate(plan, sizes, _completer(det, forward, steps), det.source.names(forward or ""), _finisher(det))
 
 
 def _completer(det: Detection, forward: str | None, steps: list[str]) -> Callable[[Plan, tuple[Any, ...]], Plan]:
