@@ -178,10 +178,9 @@ def _package_folders() -> list[str]:
     return sorted(os.path.realpath(p) for p in found if os.path.isdir(p))
 
 
-def _mask_folders() -> list[str]:
-    """The package folders, and every folder the site view links into: a worker's root binds those whole,
-    so the grader's own entries in them are masked there."""
-    view = site_view()
+def _mask_folders(view: Path) -> list[str]:
+    """The package folders, and every folder the site ``view`` links into: a worker's root binds those
+    whole, so the grader's own entries in them are masked there."""
     linked = {os.path.dirname(os.readlink(link)) for link in view.iterdir() if link.is_symlink()}
     return sorted(set(_package_folders()) | linked)
 
@@ -189,12 +188,13 @@ def _mask_folders() -> list[str]:
 def worker_config(limits: Limits) -> dict[str, Any]:
     """What a worker applies to itself before running student code (see ``runner.isolate`` and
     ``inside/confine.py``)."""
+    view = site_view()
     return {
-        "path": [str(site_view())],
+        "path": [str(view)],
         "sandbox": limits.sandbox,
         "scratch": limits.scratch,
         "tmp": os.path.realpath(tempfile.gettempdir()),
-        "mask": _mask_folders(),
+        "mask": _mask_folders(view),
         "hidden": list(_HIDDEN_PREFIXES),
         "memory": limits.memory,
         "cpu": limits.cpu_time,
