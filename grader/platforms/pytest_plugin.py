@@ -161,7 +161,8 @@ class CheckItem(pytest.Item):
 
 # -- graded checks as plain test functions (for runners that only accept test_* functions in .py files) -------
 
-_GRADED: dict[tuple[str, str], SubmissionResult] = {}  # one grading per pytest process, shared by its tests
+# One grading per pytest process, shared by its tests (with the spec it was graded against).
+_GRADED: dict[tuple[str, str], tuple[Assignment, SubmissionResult]] = {}
 _SHOWN: set[tuple[str, str, str]] = set()  # feedback already printed (a check worth 3 points is 3 tests)
 
 
@@ -185,9 +186,9 @@ def graded_check(*, assignment: str, submission: str, check: str, test_file: str
         spec = load_assignment(key[0])
         if not path.exists():
             raise AssertionError(f"no submission at {path}: hand in {submission}")
-        _GRADED[key] = grade_submission(submission=from_path(path), assignment=spec)
-    result = _GRADED[key]
-    level = load_assignment(key[0]).policy.feedback
+        _GRADED[key] = spec, grade_submission(submission=from_path(path), assignment=spec)
+    spec, result = _GRADED[key]
+    level = spec.policy.feedback
     if result.error:
         message = error_feedback(result)
     else:
