@@ -24,6 +24,7 @@ from grader.spec import BINDING_MODES, FEEDBACK_LEVELS
 
 if TYPE_CHECKING:
     from grader.grading import Batch, Interrupt
+    from grader.platforms.lms.roster import Roster
     from grader.results import SubmissionResult
     from grader.sandbox.worker import Limits
     from grader.spec.assignment import Assignment
@@ -54,6 +55,17 @@ def _warn_install(install: str | None, repository: Path | None = None) -> None:
 
     for problem in install_problems(install, repository=repository) if install else ():
         click.secho(f"grader: WARNING: the install line cannot work: {problem}", err=True, fg="red", bold=True)
+
+
+def _class_list(*, roster: Path | None, lms: str | None) -> Roster | None:
+    """The class roster given with ``--roster`` (it only serves the LMS gradebook of ``--lms``), or None."""
+    if roster is None:
+        return None
+    if lms is None:
+        raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
+    from grader.platforms.lms.roster import load_roster
+
+    return load_roster(roster)
 
 
 def _limits(timeout: float) -> Limits:
@@ -107,7 +119,6 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
     from grader.gradebook import open_gradebook
     from grader.grading import Interrupt, find_submissions, grade_batch
     from grader.platforms.lms.gradebooks import gradebook_warnings, mark_late
-    from grader.platforms.lms.roster import load_roster
     from grader.reports.progress import Progress
     from grader.sandbox import worker as sandbox
     from grader.spec.assignment import load_assignment
@@ -118,9 +129,7 @@ def grade(paths: tuple[Path, ...], assignment: str, out: Path, workers: int | No
                          "Run in a container or VM that allows one, or pass --insecure to grade anyway.")
     spec = _with_binding(load_assignment(assignment), binding)
     limits = _limits(timeout)
-    if roster is not None and lms is None:
-        raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
-    class_list = load_roster(roster) if roster is not None else None
+    class_list = _class_list(roster=roster, lms=lms)
     submissions, notes = find_submissions(paths)
     for note in notes:
         click.echo(f"grader: note: {note}", err=True)
@@ -377,13 +386,10 @@ def adjust(student: str | None, assignment: str, check_id: str | None, points: f
     from grader.api import adjust as adjust_result
     from grader.api import adjust_from_csv, class_results, write_reports
     from grader.gradebook import open_gradebook
-    from grader.platforms.lms.roster import load_roster
     from grader.spec.assignment import load_assignment
 
     spec = load_assignment(assignment)
-    if roster is not None and lms is None:
-        raise UsageError("--roster gives the ids of the LMS gradebook: add --lms canvas or --lms moodle")
-    class_list = load_roster(roster) if roster is not None else None
+    class_list = _class_list(roster=roster, lms=lms)
     path = gradebook_path or out / "gradebook.sqlite"
     if not path.is_file():
         raise UsageError(f"no gradebook at {path}: grade the class first (grader grade ... --out {out})")
