@@ -27,7 +27,7 @@ from typing import Any, Callable, Protocol
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
 from grader.sandbox.remote import Encoder, Ref, decode
-from grader.sandbox.warmup import prepare_mplconfig
+from grader.sandbox.warmup import cache_root, prepare_mplconfig
 from grader.sandbox.submission import CopyLimits, copy_submission
 from grader.sandbox.inside import wire
 
@@ -82,7 +82,7 @@ def site_view(cache: Path | None = None) -> Path:
             if _visible(entry.name):  # linked where it really is: a worker's root binds only real folders
                 entries.setdefault(entry.name, Path(os.path.realpath(entry)))
     key = hashlib.sha256("\n".join(f"{n}={p}" for n, p in sorted(entries.items())).encode()).hexdigest()[:16]
-    root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "backprop-grader"
+    root = cache or cache_root()
     view = root / f"site-{sys.version_info.major}{sys.version_info.minor}-{key}"
     if (view / ".complete").exists():
         if view.stat().st_mode & 0o777 != 0o755:
