@@ -57,6 +57,19 @@ def _notebook_json(path: Path) -> tuple[str, dict[str, Any]]:
     return text, raw
 
 
+# What IPython's input transformer may rewrite: a line starting with a magic, shell or help escape, an
+# autocall escape or a prompt; a magic or shell command assigned (``x = !ls``); a help "?" anywhere.
+_IPYTHON_SYNTAX = re.compile(r"^[ \t]*(?:[%!?/,;>.]|In \[)|=[ \t]*[%!]|\?|\r", re.MULTILINE)
+
+
+def plain_python(source: str) -> bool:
+    """Whether IPython's input transformer would return ``source`` unchanged (but for a final newline):
+    no leading blank line or indentation and nothing :data:`_IPYTHON_SYNTAX` matches. Deliberately
+    conservative (a ``?`` in a string is enough to ask IPython); it saves the tokenizing pass most cells
+    do not need."""
+    return bool(source) and not source[0].isspace() and _IPYTHON_SYNTAX.search(source) is None
+
+
 def code_cells(path: Path) -> list[dict[str, Any]]:
     """The notebook's code cells as Python source, numbered as the student counts the notebook's cells
     (every cell, markdown included, from 1), so that "cell 4" is the fourth cell on the screen.
@@ -74,10 +87,13 @@ def code_cells(path: Path) -> list[dict[str, Any]]:
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        try:
-            python = transformer.transform_cell(source)
-        except Exception:  # noqa: BLE001 - leave it to the compiler to report
-            python = source
+        if plain_python(source):
+            python = source if source.endswith("\n") else source + "\n"  # what IPython would return
+        else:
+            try:
+                python = transformer.transform_cell(source)
+            except Exception:  # noqa: BLE001 - leave it to the compiler to report
+                python = source
         cells.append({"index": position, "source": python, "original": source})
     if not cells:
         raise SubmissionFailure("invalid-file", f"{path.name} has no code cells")

@@ -137,8 +137,8 @@ class ZygotePool:
         self.idle: queue.SimpleQueue[Zygote] = queue.SimpleQueue()
         self.all: list[Zygote] = []
         self.lock = threading.Lock()
-        for _ in range(size):
-            self._add()
+        for _ in range(size):  # warming up from now on, lent first
+            self.idle.put(self._add())
 
     def _add(self) -> Zygote:
         zygote = Zygote(self.limits)

@@ -275,3 +275,18 @@ def test_a_stale_group_of_a_dead_grader_is_removed_when_a_zygote_starts():
         for group in (stale, old, live):
             if group.exists():
                 group.rmdir()
+
+
+def test_pool_lends_the_zygotes_it_warmed_up_and_starts_no_more():
+    """A pool of two started warming two zygotes when it was made: two threads borrowing at once get those
+    two (a pool that started fresh ones instead would pay the warm-up twice, in the grading's critical path)."""
+    from grader.sandbox.zygote import ZygotePool
+
+    pool = ZygotePool(size=2, limits=FAST)
+    try:
+        warmed = list(pool.all)
+        with pool.lend() as first, pool.lend() as second:
+            assert {id(first), id(second)} == {id(z) for z in warmed}
+        assert len(pool.all) == 2
+    finally:
+        pool.close()
