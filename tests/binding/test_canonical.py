@@ -42,7 +42,7 @@ class SimpleNN:
 
 
 def bound(worker: Worker, unit: dict) -> BoundNet:
-    worker.start()
+    """The network of ``unit`` loaded in ``worker`` (started), bound by the canonical binding."""
     assert worker.load(unit) == []
     return ClassBinding(load_assignment("two-layer"), worker.namespace()).create(worker, lr=0.5)
 
