@@ -60,8 +60,9 @@ class BoundNet:
         return sorted(value) if isinstance(value, dict) else []
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
-        for ref_name, attr in zip(self.binding.reference_names, self.iface.parameters):
-            self.worker.set(self.ref.attr(attr), self.layout.to_student(params[ref_name]))
+        """Every parameter in one request (a set that fails names its attribute, as a single set would)."""
+        self.worker.set_many([(self.ref.attr(attr), self.layout.to_student(params[ref_name]))
+                              for ref_name, attr in zip(self.binding.reference_names, self.iface.parameters)])
 
     def set_lr(self, lr: float) -> None:
         self.worker.set(self.ref.attr(self.iface.learning_rate), float(lr), inplace=False)

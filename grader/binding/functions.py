@@ -58,8 +58,7 @@ class HandleState:
         roots = {}
         for key, value in self.initial:
             roots[key] = worker.put(copy_value(value) if value is not None else _zeros(key, plan, shapes))
-        for key, name in self.aliases:
-            worker.set(Ref.name(name), roots[key], inplace=False)
+        worker.set_many([(Ref.name(name), roots[key]) for key, name in self.aliases], inplace=False)
         return roots
 
     def describe(self) -> str:

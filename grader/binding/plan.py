@@ -232,23 +232,25 @@ class PlanNet:
         return out
 
     def set_params(self, params: Mapping[str, np.ndarray]) -> None:
+        """Every parameter (each unit's part, each folded array) in one request, in the order they were set
+        one by one."""
+        items: list[tuple[Ref, Any]] = []
         for slot in self.plan.slots:
             if slot.parts:  # a row (or a number) into each unit's object
                 value = slot.to_student(params[slot.name], self.layout)
-                for ref, unit in zip(self.refs(slot), value):
-                    self.worker.set(ref, unit.copy() if isinstance(unit, np.ndarray) else float(unit))
+                items += [(ref, unit.copy() if isinstance(unit, np.ndarray) else float(unit))
+                          for ref, unit in zip(self.refs(slot), value)]
             elif slot.rows is None:
-                self.worker.set(self.ref(slot), slot.to_student(params[slot.name], self.layout))
-        for ref, parts in folded.grouped(self.plan.slots, self.ref):
-            self.worker.set(ref, folded.joined(parts, params, self.layout))
+                items.append((self.ref(slot), slot.to_student(params[slot.name], self.layout)))
+        items += [(ref, folded.joined(parts, params, self.layout))
+                  for ref, parts in folded.grouped(self.plan.slots, self.ref)]
+        self.worker.set_many(items)
 
     def set_lr(self, lr: float) -> None:
         self.lr = float(lr)
-        for kind, root, name in self.plan.lr.places:
-            if kind == "attribute":
-                self.worker.set(self.roots[root].attr(name), float(lr), inplace=False)
-            elif kind == "global":
-                self.worker.set(Ref.name(name), float(lr), inplace=False)
+        places = [self.roots[root].attr(name) if kind == "attribute" else Ref.name(name)
+                  for kind, root, name in self.plan.lr.places if kind in ("attribute", "global")]
+        self.worker.set_many([(ref, float(lr)) for ref in places], inplace=False)
 
     # -- calls ----------------------------------------------------------
     def _value(self, source: Source, X: Any, Y: Any, *, lr: float, Y_pred: Any = None) -> Any:

@@ -59,8 +59,7 @@ class ScriptState:
                 if exc.kind in FATAL:
                     raise
         if not initialised:
-            for name, value in self.initial:
-                worker.set(Ref.name(name), copy_value(value), inplace=False)
+            worker.set_many([(Ref.name(name), copy_value(value)) for name, value in self.initial], inplace=False)
         return {name: Ref.name(name) for name, _ in self.initial}
 
     def describe(self) -> str:

@@ -31,8 +31,7 @@ class GlobalState:
     initial: tuple[tuple[str, Any], ...]
 
     def create(self, worker: Worker, *, lr: float, sizes: Sequence[int] | None, plan: Plan) -> dict[str, Ref]:
-        for name, value in self.initial:
-            worker.set(Ref.name(name), copy_value(value), inplace=False)
+        worker.set_many([(Ref.name(name), copy_value(value)) for name, value in self.initial], inplace=False)
         return {name: Ref.name(name) for name, _ in self.initial}
 
     def describe(self) -> str:

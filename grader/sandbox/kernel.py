@@ -30,6 +30,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import InternalError, SubmissionFailure
+from grader.sandbox.inside import wire
 from grader.sandbox.worker import RUNNER, CappedOutput, Forker, Limits, OutputBuffer, ProcessCap, Worker, clean_env
 
 KERNEL_NAME = "backprop-grader"
@@ -162,6 +163,7 @@ class KernelWorker(Worker):
         channel = self._accept(time.monotonic() + STARTUP_TIMEOUT)
         self.request_w = channel.detach()
         self.reply_r = os.dup(self.request_w)
+        self.replies = wire.Reader(self.reply_r)
         try:
             self.client.start_new_kernel_client()
         except RuntimeError as exc:

@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import ProtocolError, SubmissionFailure
@@ -33,6 +33,7 @@ from grader.sandbox.inside import wire
 
 RUNNER = Path(__file__).parent / "inside" / "runner.py"
 SAMPLE_GRACE = 0.25  # seconds a missed deadline waits for the stack sample the worker is sending
+SET_BLOBS = wire.MAX_BLOBS // 2  # arrays of one batched set request, well under the cap
 
 
 BLOCKED_PACKAGES = ("grader", "reference")
@@ -273,6 +274,7 @@ class Worker:
         self.output: OutputBuffer | None = None
         self.next_handle = 1_000_000
         self.request_w = self.reply_r = -1
+        self.replies: wire.Reader | None = None  # the reply channel's reader, for the channel's whole life
         self.sequence = 0
         self.cap: ProcessCap | None = None
         self.process_cap = ""
@@ -288,6 +290,7 @@ class Worker:
     def start(self) -> None:
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
+        self.replies = wire.Reader(self.reply_r)
         out_r, out_w = os.pipe()
         env = clean_env(str(self.workdir))
         if self.forker is None:  # a forked worker has matplotlib loaded by its zygote already
@@ -326,8 +329,9 @@ class Worker:
         try:
             wire.write_message(self.request_w, {**header, "id": self.sequence, "deadline": limit}, blobs)
             deadline = time.monotonic() + limit
+            assert self.replies is not None, "the worker was not started"
             while True:
-                reply, reply_blobs = wire.read_message(self.reply_r, deadline)
+                reply, reply_blobs = self.replies.read(deadline)
                 if "sample" not in reply or "ok" in reply:
                     break
                 stuck = stack_sample(reply) if reply.get("for") == self.sequence else stuck
@@ -357,8 +361,10 @@ class Worker:
 
     def _late_sample(self, wait: float = SAMPLE_GRACE) -> dict[str, Any] | None:
         """A stack sample already on its way when the deadline passed (a busy machine delays it)."""
+        if self.replies is None:
+            return None
         try:
-            message, _ = wire.read_message(self.reply_r, time.monotonic() + wait)
+            message, _ = self.replies.read(time.monotonic() + wait)
         except (wire.WireError, OSError):
             return None
         return stack_sample(message) if message.get("for") == self.sequence else None
@@ -390,6 +396,18 @@ class Worker:
         encoder = Encoder()
         tree = encoder.encode(value)
         self.request({"op": "set", "target": ref.to_wire(), "value": tree, "inplace": inplace}, encoder.blobs)
+
+    def set_many(self, items: Sequence[tuple[Ref, Any]], *, inplace: bool = True) -> None:
+        """Several values set in order in one request (more only past ``SET_BLOBS`` arrays); the first set
+        that raises fails it as :meth:`set` would, the ones before it staying set."""
+        encoder, targets = Encoder(), []
+        for ref, value in items:
+            if targets and len(encoder.blobs) >= SET_BLOBS:
+                self.request({"op": "set", "targets": targets}, encoder.blobs)
+                encoder, targets = Encoder(), []
+            targets.append({"target": ref.to_wire(), "value": encoder.encode(value), "inplace": inplace})
+        if targets:
+            self.request({"op": "set", "targets": targets}, encoder.blobs)
 
     def put(self, value: Any) -> Ref:
         """Store a value in the worker; returns a reference to it."""
@@ -478,6 +496,7 @@ class Worker:
             if fd >= 0:
                 os.close(fd)
         self.request_w = self.reply_r = -1
+        self.replies = None
         if self.cap is not None:
             self.cap.release()
         shutil.rmtree(self.root, ignore_errors=True)

@@ -35,6 +35,7 @@ if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader 
     sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402
+import program  # noqa: E402
 import shell  # noqa: E402
 import standins  # noqa: E402
 import stacksample  # noqa: E402
@@ -42,7 +43,9 @@ import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-del sys.modules["confine"], sys.modules["shell"], sys.modules["standins"], sys.modules["wire"], sys.modules["stacksample"]
+for _name in ("confine", "program", "shell", "standins", "wire", "stacksample"):
+    del sys.modules[_name]
+del _name
 
 import numpy as np  # noqa: E402
 
@@ -129,6 +132,7 @@ class Server:
     def __init__(self, request_fd: int, reply_fd: int) -> None:
         self.request_fd = request_fd
         self.reply_fd = reply_fd
+        self.requests = wire.Reader(request_fd)  # the request channel's only reader, for its whole life
         self.namespace: dict = {}
         self.handles: dict[int, object] = {}
         self.files: set[str] = set()
@@ -197,7 +201,7 @@ class Server:
     def serve(self) -> None:
         while True:
             try:
-                header, blobs = wire.read_message(self.request_fd)
+                header, blobs = self.requests.read()
             except wire.WireClosed:
                 return
             op = header.get("op")
@@ -308,8 +312,12 @@ class Server:
         return {"value": encoder.encode(value)}
 
     def op_set(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
-        value = self.decode(header["value"], blobs)
-        self.student(self.assign, header["target"], value, bool(header.get("inplace")))
+        """One ``target``, or several (``targets``: each with its ``value`` and ``inplace``) set in order, as
+        that many single requests would (a value referring to an earlier target sees it set); the first
+        that raises fails the request."""
+        for item in header["targets"] if "targets" in header else [header]:
+            value = self.decode(item["value"], blobs)
+            self.student(self.assign, item["target"], value, bool(item.get("inplace")))
         return {}
 
     def op_put(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
@@ -339,9 +347,10 @@ class Server:
     def op_program(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
         """Repeat ``steps`` ``repeat`` times; record the results of steps marked ``record``."""
         records: list[list[object]] = [[] for _ in header["steps"]]
+        prepared = program.prepare(self, header["steps"], blobs)  # each read once, on its first run
         for _ in range(int(header["repeat"])):
             for index, step in enumerate(header["steps"]):
-                result = self.call(step, blobs)
+                result = prepared[index].run()
                 if step.get("record") is not None:
                     value = self.student(_follow, result, step["record"])
                     records[index].append(self.student(_as_float_array, value))

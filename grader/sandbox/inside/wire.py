@@ -78,10 +78,7 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     chunks: list[bytes] = []
     remaining = size
     while remaining:
-        if deadline is not None:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                raise WireTimeout("no reply in time")
+        _wait(fd, deadline)
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise WireClosed("the other side closed the channel")
@@ -90,13 +87,18 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
-    """Receive one message; ``deadline`` is a ``time.monotonic()`` value or None."""
-    (size,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
-    if size > MAX_HEADER:
-        raise WireError(f"message header of {size} bytes is too large")
+def _wait(fd: int, deadline: float | None) -> None:
+    """Return once ``fd`` is readable; WireTimeout if the deadline passes first (None: no deadline)."""
+    if deadline is not None:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+            raise WireTimeout("no reply in time")
+
+
+def _header(raw: bytes | bytearray) -> tuple[dict[str, Any], list[int]]:
+    """The parsed header and its blob sizes, refused if malformed or if the blobs exceed the caps."""
     try:
-        header = json.loads(_read_exact(fd, size, deadline))
+        header = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WireError(f"message header is not JSON: {exc}") from None
     if not isinstance(header, dict):
@@ -107,5 +109,70 @@ def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any]
     if len(sizes) > MAX_BLOBS or sum(sizes) > MAX_TOTAL:
         raise WireError(f"message announces {len(sizes)} blobs of {sum(sizes)} bytes in all "
                         f"(at most {MAX_BLOBS} and {MAX_TOTAL} bytes)")
+    return header, sizes
+
+
+def _header_size(prefix: bytes | bytearray) -> int:
+    (size,) = _LEN.unpack_from(prefix)
+    if size > MAX_HEADER:
+        raise WireError(f"message header of {size} bytes is too large")
+    return size
+
+
+def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    """Receive one message, reading no byte past its end; ``deadline`` is a ``time.monotonic()`` value or None.
+
+    A channel read many times is cheaper through a :class:`Reader`.
+    """
+    size = _header_size(_read_exact(fd, _LEN.size, deadline))
+    header, sizes = _header(_read_exact(fd, size, deadline))
     blobs = [_read_exact(fd, n, deadline) for n in sizes]
     return header, blobs
+
+
+class Reader:
+    """Reads the messages of one channel through a buffer: one read takes whatever has arrived (up to
+    ``CHUNK`` bytes), so a small message costs one wait and one read instead of one per part.
+
+    Bytes read past a message stay in the buffer for the next call: a channel needs one reader for its
+    whole life, and nothing else may read its file descriptor. The caps are checked as soon as the
+    length, then the header, is in the buffer, before more is read for the sizes they announce; the
+    buffer never holds more than the message being read plus one read.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.scratch = bytearray(self.CHUNK)  # reused: a fresh 1 MiB bytes object per read costs an mmap
+
+    def _fill(self, size: int, deadline: float | None) -> None:
+        """Read until the buffer holds at least ``size`` bytes."""
+        while len(self.buffer) < size:
+            _wait(self.fd, deadline)
+            count = os.readv(self.fd, [self.scratch])
+            if not count:
+                raise WireClosed("the other side closed the channel")
+            with memoryview(self.scratch) as view:
+                self.buffer += view[:count]
+
+    def read(self, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
+        """Receive one message; ``deadline`` is a ``time.monotonic()`` value or None.
+
+        A timeout or a closed channel keeps the part of a message already read: the next call goes on
+        from there.
+        """
+        start = _LEN.size
+        self._fill(start, deadline)
+        end = start + _header_size(self.buffer)
+        self._fill(end, deadline)
+        header, sizes = _header(self.buffer[start:end])
+        self._fill(end + sum(sizes), deadline)
+        blobs = []
+        with memoryview(self.buffer) as view:
+            for size in sizes:
+                blobs.append(bytes(view[end:end + size]))
+                end += size
+        del self.buffer[:end]
+        return header, blobs
