@@ -35,6 +35,7 @@ if __name__ == "__main__" and len(sys.argv) > 3:  # started with -S: the grader 
     sys.path[:0] = json.loads(sys.argv[3]).get("path", [])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402
+import processlimits  # noqa: E402
 import program  # noqa: E402
 import shell  # noqa: E402
 import standins  # noqa: E402
@@ -43,7 +44,7 @@ import wire  # noqa: E402
 
 del sys.path[0]
 # The helpers stay loaded but leave the names free: a student's own shell.py or wire.py must import.
-for _name in ("confine", "program", "shell", "standins", "wire", "stacksample"):
+for _name in ("confine", "sysfilter", "processlimits", "program", "shell", "standins", "wire", "stacksample"):
     del sys.modules[_name]
 del _name
 
@@ -386,44 +387,6 @@ def _units(header: dict):
             yield handle.read(), header.get("name", os.path.basename(path)), None
 
 
-def isolate(config: dict) -> dict:
-    """Apply the sandbox settings to this process before any student code runs.
-
-    Returns what could be done, for the result's notes: a network namespace
-    needs privileges the platform may not grant.
-    """
-    import resource
-    import signal
-
-    done = {}
-    if config.get("network") and config.get("sandbox") == "off":
-        done["net"] = _unshare_network()
-    limits = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "file_size": resource.RLIMIT_FSIZE}
-    for key, which in limits.items():
-        if config.get(key):
-            resource.setrlimit(which, (int(config[key]), int(config[key])))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if config.get("processes") and os.geteuid() != 0:
-        resource.setrlimit(resource.RLIMIT_NPROC, (int(config["processes"]), int(config["processes"])))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError instead of killing
-    for name in config.get("blocked", []):
-        sys.modules[name] = None  # type: ignore[assignment]
-    if "grader" in config.get("blocked", []):
-        sys.modules["grader"] = shell.grader_stub()  # a self-check cell left in a notebook does nothing
-    builtins.exit = builtins.quit = sys.exit  # type: ignore[attr-defined]  # as the site module would
-    return done
-
-
-def _unshare_network() -> str:
-    """Move into a new, empty network namespace (no interfaces but a down loopback)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(0x40000000) == 0:  # CLONE_NEWNET
-        return "own network namespace (no interfaces)"
-    return f"off: {os.strerror(ctypes.get_errno())}"
-
-
 def prewarm() -> None:
     """Import what labs import, once, so that forked children start with it loaded."""
     try:
@@ -471,7 +434,7 @@ def _run_child(fds: list[int], request: dict, config: dict, mode: str) -> None:
         np.random.seed()  # fresh entropy, as in a new process
         random.seed()
         server = Server(request_fd, reply_fd)
-        server.isolation = {**confined, **isolate(config)}
+        server.isolation = {**confined, **processlimits.isolate(config)}
         server.serve()
     except BaseException:  # noqa: BLE001 - a child must never return into the zygote's loop
         traceback.print_exc()  # to the captured output: the grader shows it with the crash
@@ -494,7 +457,7 @@ def kernel(connection_file: str, config: dict) -> int:
     confined = confine.confine_worker(config, mode=mode, home=config["home"], stage=config["stage"])
     os.chdir(cwd)
     return kernelmode.run(connection_file=private, config=config, server_class=Server,
-                          describe=describe_exception, isolate=lambda c: {**confined, **isolate(c)},
+                          describe=describe_exception, isolate=lambda c: {**confined, **processlimits.isolate(c)},
                           standin=standins.install())
 
 
@@ -513,7 +476,7 @@ def main(argv: list[str]) -> int:
     confined = confine.confine_worker(config, mode=mode, home=config.get("home", cwd), stage=config.get("stage", ""))
     os.chdir(cwd)
     server = Server(request_fd, reply_fd)
-    server.isolation = {**confined, **isolate(config)}
+    server.isolation = {**confined, **processlimits.isolate(config)}
     server.serve()
     return 0
 
