@@ -14,7 +14,8 @@ from numpy import ndarray
 class Activation:
     """An elementwise (or row-wise) nonlinearity.
 
-    ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``.
+    ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``. A row is the last axis, so a stack of
+    ``(N, out)`` blocks (leading axes first) is handled block by block.
     """
 
     name: str
@@ -58,15 +59,15 @@ def _identity_backward(z: ndarray, a: ndarray, grad_a: ndarray) -> ndarray:
     return np.array(grad_a, dtype=np.float64, copy=True)
 
 
-# softmax: row-wise, max-subtracted for stability
+# softmax: row-wise (along the last axis), max-subtracted for stability
 def _softmax(z: ndarray) -> ndarray:
-    e = np.exp(z - np.max(z, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _softmax_backward(z: ndarray, a: ndarray, grad_a: ndarray) -> ndarray:
     """Full Jacobian-vector product: J^T g with J = diag(a) - a a^T per row."""
-    return a * (grad_a - np.sum(grad_a * a, axis=1, keepdims=True))
+    return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 
 
 ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(

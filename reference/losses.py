@@ -1,4 +1,8 @@
-"""Loss functions (mean convention) and the output-layer delta dL/dz."""
+"""Loss functions (mean convention) and the output-layer delta dL/dz.
+
+The gradients divide by the size of the trailing ``(N, out)`` block, not of the whole array: a stack of
+predictions (leading axes first) gets each block's own mean-convention gradient.
+"""
 
 from __future__ import annotations
 
@@ -28,8 +32,13 @@ def _mse(y_pred: ndarray, y: ndarray) -> float:
     return float(np.mean((y_pred - y) ** 2))
 
 
+def _entries(a: ndarray) -> int:
+    """N * out: the entries of one ``(N, out)`` block."""
+    return a.shape[-2] * a.shape[-1]
+
+
 def _mse_grad(y_pred: ndarray, y: ndarray) -> ndarray:
-    return 2.0 * (y_pred - y) / y_pred.size
+    return 2.0 * (y_pred - y) / _entries(y_pred)
 
 
 # bce: mean over all entries; clipping only inside the log
@@ -39,7 +48,7 @@ def _bce(p: ndarray, y: ndarray) -> float:
 
 
 def _bce_grad(p: ndarray, y: ndarray) -> ndarray:
-    return (p - y) / (p * (1.0 - p)) / p.size
+    return (p - y) / (p * (1.0 - p)) / _entries(p)
 
 
 # softmax cross-entropy: y one-hot (N, classes), mean over rows
@@ -48,7 +57,7 @@ def _softmax_ce(p: ndarray, y: ndarray) -> float:
 
 
 def _softmax_ce_grad(p: ndarray, y: ndarray) -> ndarray:
-    return -y / p / p.shape[0]
+    return -y / p / p.shape[-2]
 
 
 LOSSES: Mapping[str, Loss] = MappingProxyType(
@@ -67,7 +76,7 @@ def output_delta(*, activation: Activation, loss: Loss, z: ndarray, a: ndarray, 
     otherwise chains ``activation.backward(z, a, loss.grad(a, y))``.
     """
     if activation.name == "sigmoid" and loss.name == "bce":
-        return (a - y) / a.size
+        return (a - y) / _entries(a)
     if activation.name == "softmax" and loss.name == "softmax_ce":
-        return (a - y) / a.shape[0]
+        return (a - y) / a.shape[-2]
     return activation.backward(z, a, loss.grad(a, y))

@@ -23,7 +23,7 @@ solution is not). Everything here runs in the grader's process on plain arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from grader.spec.assignment import Tolerance
 from reference import Network
 
 Params = dict[str, np.ndarray]
+Stretch = tuple[Mapping[str, Any], Mapping[str, Any], int]  # start, end, epochs in between
 
 REPEATS = 2          # each XOR row appears this many times in the presented data
 INTERVALS = 20       # the run is cut in this many intervals; each may hold one checked step
@@ -91,15 +92,25 @@ class StepModel:
              rate: float, order_seed: int | None = None) -> Params:
         """``before - after`` of one step at ``rate`` (the learning rate times the student's factor); a
         per-sample step takes the rows in order, or in the random order ``order_seed`` draws."""
-        faults = self.faults or Faults()
         p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-        index = np.arange(len(X)) if order_seed is None else np.random.default_rng(order_seed).permutation(len(X))
-        rows = [slice(i, i + 1) for i in index] if self.online else [slice(None)]
         with np.errstate(all="ignore"):
-            for r in rows:
-                g = gradients(network, p, X[r], Y[r], lr=rate, faults=faults)
-                p = {k: v - rate * g[k] for k, v in p.items()}
-        return {k: np.asarray(params[k], dtype=np.float64) - p[k] for k in params}
+            after = self.epoch(network, p, X, Y, rate=rate, order_seed=order_seed)
+        return {k: p[k] - after[k] for k in params}
+
+    def epoch(self, network: Network, params: Params, X: np.ndarray, Y: np.ndarray, *, rate: float,
+              order_seed: int | None = None) -> Params:
+        """The float64 ``params`` after one epoch of :meth:`step`. They may be a stack of networks along
+        leading axes: every member steps on its own, on the same rows in the same order."""
+        faults = self.faults or Faults()
+        if self.online:
+            index = range(len(X)) if order_seed is None else np.random.default_rng(order_seed).permutation(len(X))
+            batches = [(X[i:i + 1], Y[i:i + 1]) for i in index]
+        else:
+            batches = [(X, Y)]
+        for x, y in batches:
+            g = gradients(network, params, x, y, lr=rate, faults=faults)
+            params = {k: v - rate * g[k] for k, v in params.items()}
+        return params
 
 
 @dataclass(frozen=True)
@@ -183,58 +194,103 @@ def check_step(*, model: StepModel, network: Network, before: Mapping[str, Any],
     return StepCheck(epoch, c, error, True)
 
 
-def _replay(model: StepModel, network: Network, start: Params, X: np.ndarray, Y: np.ndarray, *, rate: float,
-            epochs: int, seed: int | None = None) -> Params:
-    p = start
+def _replay(model: StepModel, network: Network, starts: Params, X: np.ndarray, Y: np.ndarray, *, rate: float,
+            lengths: np.ndarray, seed: int | None = None) -> Params:
+    """Where the model's epochs lead every member of the stack ``starts`` (leading axis K), each after its
+    own number of epochs ``lengths[k]``; ``seed`` draws the rows' order of every epoch (the same for all)."""
+    p, ends = starts, {k: np.empty_like(v) for k, v in starts.items()}
     orders = np.random.default_rng(seed) if seed is not None else None
-    for _ in range(epochs):
+    for epoch in range(1, int(lengths.max()) + 1):
         order = int(orders.integers(1 << 31)) if orders is not None else None
-        delta = model.step(network, p, X, Y, rate=rate, order_seed=order)
-        p = {k: v - delta[k] for k, v in p.items()}
-    return p
+        p = model.epoch(network, p, X, Y, rate=rate, order_seed=order)
+        done = lengths == epoch
+        if done.any():
+            for k, v in p.items():
+                ends[k][done] = v[done]
+    return ends
+
+
+def _stacked(members: Sequence[Params]) -> Params:
+    return {k: np.stack([m[k] for m in members]) for k in members[0]}
+
+
+def _rows(stack: Params) -> np.ndarray:
+    """Each member of the stack flattened as :func:`_flat` does, one row per member: a ``(K, size)`` array."""
+    return np.concatenate([v.reshape(len(v), -1) for v in stack.values()], axis=1)
+
+
+def _gaps(end: np.ndarray, replay: np.ndarray, *, slack: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Per row: max |end - replay| beyond the rounding ``slack``, relative to how far the replay ``moved``."""
+    return np.maximum(np.max(np.abs(end - replay), axis=1) - slack, 0.0) / moved
+
+
+def _nudged(stack: Params, *, size: np.ndarray) -> Params:
+    """Each member of the stack moved by ``PERTURBATION`` times its own ``size``, entries alternately down
+    and up."""
+    return {k: v + PERTURBATION * size.reshape(-1, 1, 1) * np.where(np.arange(v[0].size).reshape(v.shape[1:]) % 2,
+                                                                    1.0, -1.0)
+            for k, v in stack.items()}
+
+
+def check_replays(*, model: StepModel, network: Network, stretches: Sequence[Stretch], X: np.ndarray,
+                  Y: np.ndarray, rate: float) -> list[tuple[float, float] | None]:
+    """For each stretch ``(start, end, epochs)``: how far the student's parameters after ``epochs`` epochs
+    from ``start`` are from the model's replay of those epochs, relative to how far the replay moved; and
+    the gap allowed. None for a stretch where it cannot be computed.
+
+    The replays run together, the starts stacked along a leading axis: an epoch of all of them costs about
+    as much as an epoch of one, so the stretches cost as much as the longest (each ends at its own length).
+
+    A run whose steps amplify small differences (a rate at the edge of stability) turns rounding into
+    visible gaps, so the allowance grows with the replay's own sensitivity: the same epochs replayed from
+    a start ``PERTURBATION`` away, whose gap is scaled up to ``STUDENT_ROUNDING`` (measured only for the
+    stretches whose gap exceeds ``REPLAY_RTOL``).
+    """
+    shapes = network.param_shapes()
+    found: list[tuple[float, float] | None] = [None] * len(stretches)
+    usable: list[tuple[int, Params, Params, int]] = []
+    for i, (start, end, epochs) in enumerate(stretches):
+        s, e = _arrays(start, shapes), _arrays(end, shapes)
+        if s is not None and e is not None and epochs > 0:
+            usable.append((i, s, e, epochs))
+    if not usable or not model.known:
+        return found
+    starts = _stacked([s for _, s, _, _ in usable])
+    S, E = _rows(starts), _rows(_stacked([e for _, _, e, _ in usable]))
+    lengths = np.array([epochs for *_, epochs in usable])
+    with np.errstate(all="ignore"):
+        R = _rows(_replay(model, network, starts, X, Y, rate=rate, lengths=lengths))
+        finite = np.all(np.isfinite(R), axis=1)
+        moved = np.maximum(np.max(np.abs(R - S), axis=1), 1e-300)
+        slack = ROUNDING * np.maximum(np.max(np.abs(R), axis=1), 1.0) * lengths
+        gap = _gaps(E, R, slack=slack, moved=moved)
+        if model.any_order:  # rows in the student's own order: as far as two random orders end apart, at most
+            runs = [_rows(_replay(model, network, starts, X, Y, rate=rate, lengths=lengths, seed=k))
+                    for k in range(1, REPLAY_ORDERS + 1)]
+            finite &= np.all([np.all(np.isfinite(r), axis=1) for r in runs], axis=0)
+            gap = np.min([gap, *(_gaps(E, r, slack=slack, moved=moved) for r in runs)], axis=0)
+            spread = np.max([np.max(np.abs(r - q), axis=1) for r in runs for q in runs], axis=0) / moved
+            allowed = REPLAY_RTOL + 4 * spread
+        else:
+            allowed = np.full(len(usable), REPLAY_RTOL)
+            far = np.flatnonzero(finite & (gap > REPLAY_RTOL))  # only these need their stretch's sensitivity
+            if len(far):
+                size = np.maximum(np.max(np.abs(S[far]), axis=1), 1.0)
+                nudged = _nudged({k: v[far] for k, v in starts.items()}, size=size)
+                Q = _rows(_replay(model, network, nudged, X, Y, rate=rate, lengths=lengths[far]))
+                finite[far] &= np.all(np.isfinite(Q), axis=1)
+                allowed[far] = REPLAY_RTOL + (np.max(np.abs(Q - R[far]), axis=1) / moved[far]
+                                              * STUDENT_ROUNDING / PERTURBATION)
+    for row, (i, *_) in enumerate(usable):
+        if finite[row]:
+            found[i] = (float(gap[row]), float(allowed[row]))
+    return found
 
 
 def check_replay(*, model: StepModel, network: Network, start: Mapping[str, Any], end: Mapping[str, Any],
                  X: np.ndarray, Y: np.ndarray, rate: float, epochs: int) -> tuple[float, float] | None:
-    """How far the student's parameters after ``epochs`` epochs from ``start`` are from the model's replay
-    of those epochs, relative to how far the replay moved; and the gap allowed. None when it cannot be
-    computed.
-
-    A run whose steps amplify small differences (a rate at the edge of stability) turns rounding into
-    visible gaps, so the allowance grows with the replay's own sensitivity: the same epochs replayed from
-    a start ``PERTURBATION`` away, whose gap is scaled up to ``STUDENT_ROUNDING``.
-    """
-    shapes = network.param_shapes()
-    s, e = _arrays(start, shapes), _arrays(end, shapes)
-    if s is None or e is None or not model.known or epochs <= 0:
-        return None
-    with np.errstate(all="ignore"):
-        p = _replay(model, network, s, X, Y, rate=rate, epochs=epochs)
-    replay, moved = _flat(p), max(float(np.max(np.abs(_flat(p) - _flat(s)))), 1e-300)
-    if not np.all(np.isfinite(replay)):
-        return None
-    slack = ROUNDING * max(float(np.max(np.abs(replay))), 1.0) * epochs
-    gap = max(float(np.max(np.abs(_flat(e) - replay))) - slack, 0.0) / moved
-    if model.any_order:  # rows in the student's own order: as far as two random orders end apart, at most
-        with np.errstate(all="ignore"):
-            runs = [_flat(_replay(model, network, s, X, Y, rate=rate, epochs=epochs, seed=k))
-                    for k in range(1, REPLAY_ORDERS + 1)]
-        if not all(np.all(np.isfinite(r)) for r in runs):
-            return None
-        gap = min(gap, *(max(float(np.max(np.abs(_flat(e) - r))) - slack, 0.0) / moved for r in runs))
-        spread = max(float(np.max(np.abs(r - q))) for r in runs for q in runs) / moved
-        return gap, REPLAY_RTOL + 4 * spread
-    if gap <= REPLAY_RTOL:
-        return gap, REPLAY_RTOL  # no need to measure the stretch's sensitivity
-    size = max(float(np.max(np.abs(_flat(s)))), 1.0)
-    nudged = {k: v + PERTURBATION * size * np.where(np.arange(v.size).reshape(v.shape) % 2, 1.0, -1.0)
-              for k, v in s.items()}
-    with np.errstate(all="ignore"):
-        q = _flat(_replay(model, network, nudged, X, Y, rate=rate, epochs=epochs))
-    if not np.all(np.isfinite(q)):
-        return None
-    sensitivity = float(np.max(np.abs(q - replay))) / moved
-    return gap, REPLAY_RTOL + sensitivity * STUDENT_ROUNDING / PERTURBATION
+    """:func:`check_replays` of the one stretch from ``start`` to ``end``."""
+    return check_replays(model=model, network=network, stretches=[(start, end, epochs)], X=X, Y=Y, rate=rate)[0]
 
 
 @dataclass
@@ -293,29 +349,33 @@ class Audit:
         self.stretches.append((start, end, epochs, epoch))
 
     def settle(self) -> None:
-        """Replay the noted stretches in order (only a run that solved XOR needs it: a replay costs about
-        as much as the reference's own training over the same epochs) and note the first that fails."""
+        """Replay the noted stretches (only a run that solved XOR needs it: a replay costs about as much as
+        the reference's own training over its longest stretch) and note the first that fails."""
         stretches, self.stretches = self.stretches, []
         self.replayed = bool(stretches) and self.model.known and bool(self.steps) and self.steps[0].ok
-        for start, end, epochs, epoch in stretches:
-            if self.failure or not self.replayed:
-                return
-            found = check_replay(model=self.model, network=self.network, start=start, end=end, X=self.X,
-                                 Y=self.Y, rate=self.lr * self.factor, epochs=epochs)
-            if found is None:
+        if self.failure or not self.replayed:
+            return
+        rate = self.lr * self.factor
+        found = check_replays(model=self.model, network=self.network, stretches=[s[:3] for s in stretches],
+                              X=self.X, Y=self.Y, rate=rate)
+        for index, (start, end, epochs, epoch) in enumerate(stretches):
+            if found[index] is None:
                 continue
-            gap, allowed = found
+            gap, allowed = found[index]
             if gap > allowed and self.model.online and not self.model.any_order:
                 shuffled = replace(self.model, any_order=True)  # one step per row, in the student's own order
                 again = check_replay(model=shuffled, network=self.network, start=start, end=end, X=self.X,
-                                     Y=self.Y, rate=self.lr * self.factor, epochs=epochs)
-                if again is not None and again[0] <= again[1]:
+                                     Y=self.Y, rate=rate, epochs=epochs)
+                if again is not None and again[0] <= again[1]:  # the later stretches are held to that order
                     self.model, (gap, allowed) = shuffled, again
+                    found[index + 1:] = check_replays(model=shuffled, network=self.network, X=self.X, Y=self.Y,
+                                                      stretches=[s[:3] for s in stretches[index + 1:]], rate=rate)
             self.worst_replay = max(self.worst_replay, gap)
             if gap > allowed:
                 self.failure = (f"between epochs {epoch - epochs} and {epoch}, the parameters did not follow "
                                 f"gradient steps: they ended {gap:.3g} times as far from where those steps lead "
                                 "as the steps themselves move them")
+                return
 
     def to_dict(self) -> dict[str, Any]:
         """The evidence: the epochs checked, the worst replay gap and the per-sample mode when used."""

@@ -6,6 +6,11 @@
 the activations and losses of :mod:`reference`) with those faults applied.
 Both are pure functions of their arguments and run in the grader's process.
 
+The parameters may carry leading stack axes, e.g. ``W1`` of shape ``(K, in, out)``: the K networks then
+run on the same rows at once, each with its own result (a replay of many stretches of epochs costs about
+as many numpy calls as one). Every formula works on the trailing ``(N, out)`` block, so an un-stacked
+call computes exactly what it always did.
+
 Layers are numbered from 1 (``W1``, ``b1``) to ``network.depth``.
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 from numpy import ndarray
 
 from reference import ACTIVATIONS, LOSSES, Network, Trace
+from reference.activations import Activation
 from reference.layers import dense_forward
 
 # Where a sigmoid/tanh derivative formula is evaluated by mistake:
@@ -83,13 +89,21 @@ def fused_output(network: Network) -> bool:
     return (network.output, network.loss) in (("sigmoid", "bce"), ("softmax", "softmax_ce"))
 
 
-def activation_of(network: Network, faults: Faults, layer: int) -> str:
-    """The activation actually used on ``layer`` (a fault may replace the assigned one)."""
-    return dict(faults.activations).get(layer, assigned_activation(network, layer))
+def _activations(network: Network, faults: Faults) -> dict[int, Activation]:
+    """The activation actually used on every layer (a fault may replace the assigned one), looked up once
+    per pass rather than once per layer and direction."""
+    chosen = dict(faults.activations)
+    return {layer: ACTIVATIONS[chosen.get(layer, assigned_activation(network, layer))]
+            for layer in range(1, network.depth + 1)}
 
 
 def forward(network: Network, params: Mapping[str, ndarray], X: ndarray, faults: Faults = Faults()) -> Trace:
     """The forward pass with ``faults``: inputs, pre-activations and activations of every layer."""
+    return _forward(network, params, X, faults, _activations(network, faults))
+
+
+def _forward(network: Network, params: Mapping[str, ndarray], X: ndarray, faults: Faults,
+             acts_of: Mapping[int, Activation]) -> Trace:
     a = np.asarray(X, dtype=np.float64)
     inputs, zs, acts = [], [], []
     for layer in range(1, network.depth + 1):
@@ -98,16 +112,15 @@ def forward(network: Network, params: Mapping[str, ndarray], X: ndarray, faults:
         z = dense_forward(a, W, None if b is None else np.asarray(b, dtype=np.float64))
         inputs.append(a)
         zs.append(z)
-        a = ACTIVATIONS[activation_of(network, faults, layer)].forward(z)
+        a = acts_of[layer].forward(z)
         acts.append(a)
     return Trace(inputs=inputs, zs=zs, activations=acts)
 
 
-def _derivative(network: Network, faults: Faults, layer: int, z: ndarray, a: ndarray, grad_a: ndarray) -> ndarray:
-    """dL/dz of ``layer`` from dL/da, with that layer's derivative faults."""
+def _derivative(act: Activation, faults: Faults, layer: int, z: ndarray, a: ndarray, grad_a: ndarray) -> ndarray:
+    """dL/dz of ``layer`` (whose activation is ``act``) from dL/da, with that layer's derivative faults."""
     if layer in faults.skip_derivative:
         return grad_a
-    act = ACTIVATIONS[activation_of(network, faults, layer)]
     place = dict(faults.derivative_at).get(layer)
     if place == "z":
         return act.backward(z, z, grad_a)
@@ -116,15 +129,17 @@ def _derivative(network: Network, faults: Faults, layer: int, z: ndarray, a: nda
     return act.backward(z, a, grad_a)
 
 
-def _output_delta(network: Network, faults: Faults, trace: Trace, Y: ndarray) -> ndarray:
-    """dL/dz at the output layer (the reference's formulas, or the faulty ones)."""
+def _output_delta(network: Network, faults: Faults, act: Activation, trace: Trace, Y: ndarray) -> ndarray:
+    """dL/dz at the output layer (the reference's formulas, or the faulty ones); sizes are those of one
+    network's ``(N, out)`` block."""
     z, a = trace.zs[-1], trace.activations[-1]
+    entries = a.shape[-2] * a.shape[-1]
     if faults.cross_entropy_delta:
-        return (a - Y) / a.size
+        return (a - Y) / entries
     if fused_output(network):
         # the fused form; a student who changed the output activation keeps it
-        return (a - Y) / (a.size if network.loss == "bce" else a.shape[0])
-    return _derivative(network, faults, network.depth, z, a, LOSSES[network.loss].grad(a, Y))
+        return (a - Y) / (entries if network.loss == "bce" else a.shape[-2])
+    return _derivative(act, faults, network.depth, z, a, LOSSES[network.loss].grad(a, Y))
 
 
 def gradients(
@@ -143,27 +158,29 @@ def gradients(
     transposed gradient of a matrix that is not square.
     """
     Y = np.asarray(Y, dtype=np.float64)
-    trace = forward(network, params, X, faults)
-    rows = trace.inputs[0].shape[0]
+    acts = _activations(network, faults)
+    trace = _forward(network, params, X, faults, acts)
+    rows = trace.inputs[0].shape[-2]
     sign = -1.0 if faults.sign else 1.0
     powers = dict(faults.bias_batch_power)
-    delta = _output_delta(network, faults, trace, Y)
+    delta = _output_delta(network, faults, acts[network.depth], trace, Y)
     grads: dict[str, ndarray] = {}
     with np.errstate(all="ignore"):
         for layer in range(network.depth, 0, -1):
-            gW = trace.inputs[layer - 1].T @ delta
+            gW = trace.inputs[layer - 1].swapaxes(-1, -2) @ delta
             if layer in faults.transposed:
-                if gW.shape[0] != gW.shape[1]:
+                if gW.shape[-2] != gW.shape[-1]:
                     raise ValueError(f"W{layer} is not square: its gradient cannot be transposed in place")
-                gW = gW.T
+                gW = gW.swapaxes(-1, -2)
             grads[f"W{layer}"] = sign * gW
             if network.bias:
-                gb = np.zeros((1, delta.shape[1])) if layer in faults.frozen_bias else delta.sum(axis=0, keepdims=True)
+                gb = (np.zeros(delta.shape[:-2] + (1, delta.shape[-1])) if layer in faults.frozen_bias
+                      else delta.sum(axis=-2, keepdims=True))
                 grads[f"b{layer}"] = sign * gb * float(rows) ** powers.get(layer, 0)
             if layer > 1:
                 W = np.asarray(params[f"W{layer}"], dtype=np.float64)
                 if layer in faults.stale:
                     W = W - lr * grads[f"W{layer}"]
-                delta = _derivative(network, faults, layer - 1, trace.zs[layer - 2], trace.activations[layer - 2],
-                                    delta @ W.T)
+                delta = _derivative(acts[layer - 1], faults, layer - 1, trace.zs[layer - 2],
+                                    trace.activations[layer - 2], delta @ W.swapaxes(-1, -2))
     return {name: grads[name] for name in network.param_names()}

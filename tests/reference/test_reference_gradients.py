@@ -140,6 +140,25 @@ def test_fused_output_delta_matches_chain_rule(pair: tuple[str, str]) -> None:
     assert relative_error(fused, chained) < 1e-12
 
 
+@pytest.mark.parametrize("pair", [("sigmoid", "bce"), ("softmax", "softmax_ce"), ("identity", "mse"),
+                                  ("softmax", "mse")])
+def test_a_stack_of_blocks_gets_each_blocks_own_gradient(pair: tuple[str, str]) -> None:
+    """Activations work along the last axis and loss gradients divide by one (N, out) block's size, so a
+    stack of blocks (leading axis first) is a stack of the blocks' own results."""
+    act, loss = ACTIVATIONS[pair[0]], LOSSES[pair[1]]
+    rng = np.random.default_rng(6)
+    z = rng.standard_normal((4, 5, 3))
+    y = np.eye(3)[rng.integers(0, 3, size=5)]
+    a = act.forward(z)
+    grads = act.backward(z, a, loss.grad(a, y))
+    fused = output_delta(activation=act, loss=loss, z=z, a=a, y=y)
+    for k in range(len(z)):
+        np.testing.assert_allclose(a[k], act.forward(z[k]), rtol=1e-15, atol=0)
+        np.testing.assert_allclose(grads[k], act.backward(z[k], a[k], loss.grad(a[k], y)), rtol=1e-12, atol=0)
+        np.testing.assert_allclose(fused[k], output_delta(activation=act, loss=loss, z=z[k], a=a[k], y=y),
+                                   rtol=1e-12, atol=0)
+
+
 def test_loss_values() -> None:
     y = np.array([[0.0], [1.0]])
     p = np.array([[0.2], [0.6]])
