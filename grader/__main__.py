@@ -1,6 +1,6 @@
 """``python -m grader``: the same as the ``grader`` command."""
 from __future__ import annotations
 
-from grader.cli import main
+from grader.cli import run
 
-main()
+run()

@@ -194,3 +194,34 @@ def test_grade_where_isolation_holds_says_so_in_each_result_and_no_warning(capsy
     assert set(results["alice"]["isolation"]) >= {"uid", "mount", "pid", "net", "landlock", "seccomp", "processes"}
     assert not all(results["alice"]["isolation"][k].startswith("off") for k in ("uid", "mount", "landlock"))
     assert "Graded without isolation" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "status", "last_line"), [(SOLUTION, 0, "Next: nothing to fix"),
+                                                           (LOSS_SUM, 1, "Next:"),
+                                                           (ROOT / "missing.py", 2, "grader: error: no such file")])
+def test_the_command_prints_everything_and_its_status_through_a_pipe(path, status, last_line, tmp_path):
+    """``python -m grader`` leaves without tearing the interpreter down: the whole report still reaches a
+    pipe (flushed first), the exit status is the command's, and no worker or temporary folder of the
+    grader is left behind."""
+    import os
+    import subprocess
+    import sys
+
+    before = set(os.listdir(tmp_path))
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "grader", "check", str(path), "-a", "two-layer", "--timeout", "20"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == status, done.stderr
+    lines = (done.stdout if status < 2 else done.stderr).strip().splitlines()
+    assert lines and lines[-1].startswith(last_line)
+    if status < 2:
+        assert any(line.startswith("Total: ") for line in lines)
+    assert set(os.listdir(tmp_path)) == before  # workers, the pre-warmed process and their folders are gone
+
+
+def test_exit_status_is_that_of_sys_exit(capsys):
+    from grader.cli import exit_status
+
+    assert (exit_status(None), exit_status(0), exit_status(3)) == (0, 0, 3)
+    assert exit_status("bad input") == 1
+    assert capsys.readouterr().err == "bad input\n"

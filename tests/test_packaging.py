@@ -61,5 +61,5 @@ def test_the_sdist_carries_the_assignments_without_solutions():
 
 def test_the_console_script_and_the_pytest_plugin_are_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["grader"] == "grader.cli:main"
+    assert project["scripts"]["grader"] == "grader.cli:run"
     assert project["entry-points"]["pytest11"] == {"grader": "grader.pytest_plugin"}

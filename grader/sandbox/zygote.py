@@ -3,7 +3,7 @@
 Starting Python and importing NumPy and matplotlib costs more than most
 students' code. A zygote (``runner.py zygote``) pays it once; each ``fork``
 gives a child that is a new session with every limit of
-:func:`grader.sandbox.worker.worker_config` applied to itself before it runs student
+:func:`grader.sandbox.config.worker_config` applied to itself before it runs student
 code, exactly as a freshly started worker does. The zygote never runs student
 code. The grader sends the child's pipe ends over a Unix socket (SCM_RIGHTS).
 
@@ -35,7 +35,7 @@ from typing import Any, Iterator
 from grader.sandbox.cgroups import ProcessCap
 from grader.errors import InternalError
 from grader.sandbox.warmup import prepare_mplconfig
-from grader.sandbox.worker import RUNNER, Limits, clean_env, worker_config
+from grader.sandbox.config import RUNNER, Limits, clean_env, worker_config
 
 SLACK = 10.0  # seconds the zygote may take beyond a wait's own timeout before it is deemed broken
 
