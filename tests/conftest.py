@@ -1,9 +1,11 @@
-"""Shared helpers: grading fixture submissions once per session."""
+"""Shared helpers: grading fixture submissions once per session; a pipe for the wire tests."""
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
+from typing import Iterator
 
 import pytest
 
@@ -96,3 +98,15 @@ def reseeded_fixtures() -> dict[tuple[str, str], dict[int, tuple[CheckResult, ..
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = pool.map(lambda job: checks_at_seeds(job[1], job[0], EXTRA_SEEDS), jobs)
         return {(assignment, path.name): checks for (assignment, path), checks in zip(jobs, found)}
+
+
+@pytest.fixture
+def pipe() -> Iterator[tuple[int, int]]:
+    """(read end, write end) of a fresh pipe, closed afterwards."""
+    r, w = os.pipe()
+    yield r, w
+    for fd in (r, w):
+        try:
+            os.close(fd)
+        except OSError:
+            pass

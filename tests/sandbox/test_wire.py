@@ -10,7 +10,7 @@ import threading
 import time
 import tokenize
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,18 +21,6 @@ from grader.sandbox.remote import Encoder, Handle, Ref, decode
 from grader.sandbox.inside import wire
 
 GRADER = Path(grader.__file__).resolve().parent
-
-
-@pytest.fixture
-def pipe() -> Iterator[tuple[int, int]]:
-    """(read end, write end) of a fresh pipe, closed afterwards."""
-    r, w = os.pipe()
-    yield r, w
-    for fd in (r, w):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def soon(seconds: float = 2.0) -> float:

@@ -6,24 +6,12 @@ import os
 import struct
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import pytest
 
 from grader.sandbox.inside import wire
-
-
-@pytest.fixture
-def pipe() -> Iterator[tuple[int, int]]:
-    """(read end, write end) of a fresh pipe, closed afterwards."""
-    r, w = os.pipe()
-    yield r, w
-    for fd in (r, w):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 @pytest.fixture
