@@ -57,3 +57,28 @@ def test_the_command_s_pre_warmed_worker_gives_a_fresh_worker_s_verdicts(path: P
     assert run.returncode == (0 if fresh.score == fresh.max_score else 1)
     assert (forked.status, forked.score, forked.error) == (fresh.status, fresh.score, fresh.error)
     assert _verdicts(forked) == _verdicts(fresh)
+
+
+def test_a_check_starts_its_pre_warmed_worker_before_numpy_loads():
+    """The worker loads NumPy and matplotlib while the grader loads NumPy and its own modules: what it
+    takes to start one (its configuration, the zygote) must not load NumPy first."""
+    names, run = imported("check", str(NOTEBOOK), "--assignment", "two-layer")
+    order = [line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")]
+    assert run.returncode == 0
+    assert order.index("grader.sandbox.zygote") < order.index("numpy")
+
+
+def test_a_check_of_plain_python_cells_loads_no_ipython(tmp_path):
+    """IPython's input transformer (a third of a second) only for cells that use its syntax."""
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = "\n".join(line for line in source.splitlines() if not line.startswith("%"))
+    plain = tmp_path / "lab.ipynb"
+    plain.write_text(json.dumps(notebook), encoding="utf-8")
+    names, run = imported("check", str(plain), "--assignment", "two-layer")
+    assert run.returncode == 0 and "Total: 10 / 10" in run.stdout
+    assert "IPython" not in names
+    with_magic, _ = imported("check", str(NOTEBOOK), "--assignment", "two-layer")
+    assert "IPython" in with_magic  # the solution notebook has "%matplotlib inline": it still gets IPython

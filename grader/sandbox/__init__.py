@@ -2,7 +2,8 @@
 
 - ``submission.py``: what a submission is (a file or a student's folder) and its copy for the worker;
 - ``notebook.py``: notebooks turned into code the worker runs, and when a real kernel is needed;
-- ``worker.py``: one worker process under limits; ``remote.py``: references to values that stay in it;
+- ``worker.py``: one worker process under limits; ``config.py``: its limits, site view and configuration
+  (no NumPy: a check starts its pre-warmed worker first); ``remote.py``: references to values that stay in it;
 - ``zygote.py``: pre-warmed workers that fork a child per submission; ``cgroups.py``: process caps;
 - ``kernel.py``: a Jupyter kernel under the same limits, for notebooks that need one;
 - ``inside/``: the code that runs in the student's process (runner, wire format, IPython stand-in).
