@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from grader.grading import Batch, Interrupt
     from grader.platforms.lms.roster import Roster
     from grader.results import SubmissionResult
-    from grader.sandbox.worker import Limits
+    from grader.sandbox.config import Limits
     from grader.spec.assignment import Assignment
 
 

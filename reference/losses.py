@@ -32,13 +32,13 @@ def _mse(y_pred: ndarray, y: ndarray) -> float:
     return float(np.mean((y_pred - y) ** 2))
 
 
-def _entries(a: ndarray) -> int:
+def block_entries(a: ndarray) -> int:
     """N * out: the entries of one ``(N, out)`` block."""
     return a.shape[-2] * a.shape[-1]
 
 
 def _mse_grad(y_pred: ndarray, y: ndarray) -> ndarray:
-    return 2.0 * (y_pred - y) / _entries(y_pred)
+    return 2.0 * (y_pred - y) / block_entries(y_pred)
 
 
 # bce: mean over all entries; clipping only inside the log
@@ -48,7 +48,7 @@ def _bce(p: ndarray, y: ndarray) -> float:
 
 
 def _bce_grad(p: ndarray, y: ndarray) -> ndarray:
-    return (p - y) / (p * (1.0 - p)) / _entries(p)
+    return (p - y) / (p * (1.0 - p)) / block_entries(p)
 
 
 # softmax cross-entropy: y one-hot (N, classes), mean over rows
@@ -76,7 +76,7 @@ def output_delta(*, activation: Activation, loss: Loss, z: ndarray, a: ndarray, 
     otherwise chains ``activation.backward(z, a, loss.grad(a, y))``.
     """
     if activation.name == "sigmoid" and loss.name == "bce":
-        return (a - y) / _entries(a)
+        return (a - y) / block_entries(a)
     if activation.name == "softmax" and loss.name == "softmax_ce":
         return (a - y) / a.shape[-2]
     return activation.backward(z, a, loss.grad(a, y))

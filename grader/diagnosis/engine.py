@@ -24,6 +24,7 @@ from numpy import ndarray
 from reference import ACTIVATIONS, LOSSES, Network, Trace
 from reference.activations import Activation
 from reference.layers import dense_forward
+from reference.losses import block_entries
 
 # Where a sigmoid/tanh derivative formula is evaluated by mistake:
 #   "z":          the formula in terms of the activation applied to the pre-activation, Z*(1-Z)
@@ -133,12 +134,11 @@ def _output_delta(network: Network, faults: Faults, act: Activation, trace: Trac
     """dL/dz at the output layer (the reference's formulas, or the faulty ones); sizes are those of one
     network's ``(N, out)`` block."""
     z, a = trace.zs[-1], trace.activations[-1]
-    entries = a.shape[-2] * a.shape[-1]
     if faults.cross_entropy_delta:
-        return (a - Y) / entries
+        return (a - Y) / block_entries(a)
     if fused_output(network):
         # the fused form; a student who changed the output activation keeps it
-        return (a - Y) / (entries if network.loss == "bce" else a.shape[-2])
+        return (a - Y) / (block_entries(a) if network.loss == "bce" else a.shape[-2])
     return _derivative(act, faults, network.depth, z, a, LOSSES[network.loss].grad(a, Y))
 
 

@@ -249,9 +249,7 @@ class Worker:
         return values
 
     def set(self, ref: Ref, value: Any, *, inplace: bool = True) -> None:
-        encoder = Encoder()
-        tree = encoder.encode(value)
-        self.request({"op": "set", "target": ref.to_wire(), "value": tree, "inplace": inplace}, encoder.blobs)
+        self.set_many([(ref, value)], inplace=inplace)
 
     def set_many(self, items: Sequence[tuple[Ref, Any]], *, inplace: bool = True) -> None:
         """Several values set in order in one request (more only past ``SET_BLOBS`` arrays); the first set

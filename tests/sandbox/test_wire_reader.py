@@ -129,7 +129,7 @@ def test_closed_channel_is_reported(pipe):
         reader.read(soon())
 
 
-@pytest.mark.parametrize("cut", [3, 10, -4])
+@pytest.mark.parametrize("cut", [0, 3, 10, -4])  # nothing at all, in the length, the header, the blob
 def test_channel_closed_in_the_middle_of_a_message_is_reported(pipe, cut):
     r, w = pipe
     os.write(w, message(1, b"x" * 16)[:cut])
@@ -175,7 +175,10 @@ def test_announced_blobs_beyond_the_caps_are_refused_before_any_is_read(pipe, si
 @pytest.mark.parametrize("raw, match", [
     (b"[1, 2]", "not an object"),
     (b"{not json", "not JSON"),
+    (b"\xff\xfe\xfd", "not JSON"),
     (b'{"blobs": [-1]}', "invalid blob sizes"),
+    (b'{"blobs": [1.5]}', "invalid blob sizes"),
+    (b'{"blobs": "8"}', "invalid blob sizes"),
     (b'{"blobs": [%d]}' % (wire.MAX_BLOB + 1), "invalid blob sizes"),
 ])
 def test_malformed_headers_are_refused(pipe, raw, match):
@@ -183,3 +186,16 @@ def test_malformed_headers_are_refused(pipe, raw, match):
     os.write(w, struct.pack(">I", len(raw)) + raw)
     with pytest.raises(wire.WireError, match=match):
         wire.Reader(r).read(soon())
+
+
+def test_deeply_nested_header_is_a_wire_error(pipe):
+    r, w = pipe
+    raw = b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    os.write(w, struct.pack(">I", len(raw)))
+    writer = threading.Thread(target=os.write, args=(w, raw))
+    writer.start()
+    try:
+        with pytest.raises(wire.WireError):
+            wire.Reader(r).read(soon())
+    finally:
+        writer.join(timeout=5)

@@ -313,10 +313,9 @@ class Server:
         return {"value": encoder.encode(value)}
 
     def op_set(self, header: dict, blobs: list[bytes], encoder: Encoder) -> dict:
-        """One ``target``, or several (``targets``: each with its ``value`` and ``inplace``) set in order, as
-        that many single requests would (a value referring to an earlier target sees it set); the first
-        that raises fails the request."""
-        for item in header["targets"] if "targets" in header else [header]:
+        """The ``targets`` (each with its ``value`` and ``inplace``) set in order, as that many single requests
+        would (a value referring to an earlier target sees it set); the first that raises fails the request."""
+        for item in header["targets"]:
             value = self.decode(item["value"], blobs)
             self.student(self.assign, item["target"], value, bool(item.get("inplace")))
         return {}

@@ -74,19 +74,6 @@ def write_message(fd: int, header: dict[str, Any], blobs: list[bytes]) -> None:
         data = data[sent:]
 
 
-def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining:
-        _wait(fd, deadline)
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise WireClosed("the other side closed the channel")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
 def _wait(fd: int, deadline: float | None) -> None:
     """Return once ``fd`` is readable; WireTimeout if the deadline passes first (None: no deadline)."""
     if deadline is not None:
@@ -119,20 +106,9 @@ def _header_size(prefix: bytes | bytearray) -> int:
     return size
 
 
-def read_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
-    """Receive one message, reading no byte past its end; ``deadline`` is a ``time.monotonic()`` value or None.
-
-    A channel read many times is cheaper through a :class:`Reader`.
-    """
-    size = _header_size(_read_exact(fd, _LEN.size, deadline))
-    header, sizes = _header(_read_exact(fd, size, deadline))
-    blobs = [_read_exact(fd, n, deadline) for n in sizes]
-    return header, blobs
-
-
 class Reader:
     """Reads the messages of one channel through a buffer: one read takes whatever has arrived (up to
-    ``CHUNK`` bytes), so a small message costs one wait and one read instead of one per part.
+    ``CHUNK`` bytes), so a small message costs one wait and one read, not one per part.
 
     Bytes read past a message stay in the buffer for the next call: a channel needs one reader for its
     whole life, and nothing else may read its file descriptor. The caps are checked as soon as the
